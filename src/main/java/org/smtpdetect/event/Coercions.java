@@ -1,0 +1,134 @@
+package org.smtpdetect.event;
+
+import java.math.BigDecimal;
+import java.time.DateTimeException;
+import java.time.LocalDate;
+import java.time.LocalTime;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.time.format.DateTimeFormatterBuilder;
+import java.time.format.ResolverStyle;
+import java.time.temporal.ChronoField;
+import java.time.temporal.TemporalAccessor;
+
+/** Value coercions exactly as Elasticsearch applies them when it indexes a field (with coercion on). */
+public final class Coercions {
+    /** Sentinel meaning "Elasticsearch would reject this value" (malformed). */
+    public static final class Malformed extends Exception {
+        private Malformed() {
+            super(null, null, false, false);
+        }
+    }
+
+    static final Malformed MALFORMED = new Malformed();
+
+    private static final BigDecimal LONG_MAX_PLUS_ONE = BigDecimal.valueOf(Long.MAX_VALUE).add(BigDecimal.ONE);
+    private static final BigDecimal LONG_MIN_MINUS_ONE = BigDecimal.valueOf(Long.MIN_VALUE).subtract(BigDecimal.ONE);
+
+    private Coercions() {}
+
+    /**
+     * A {@code long} field's string value: {@code Long.parseLong}, else a decimal truncated toward zero
+     * ({@code "25.9"}, {@code "2.5e1"}), as Elasticsearch's {@code toLong(text, coerce=true)}.
+     */
+    public static long longFromString(String s) throws Malformed {
+        try {
+            return Long.parseLong(s);
+        } catch (NumberFormatException ignored) {
+            // fall through to the decimal path
+        }
+        try {
+            BigDecimal d = new BigDecimal(s);
+            if (d.compareTo(LONG_MAX_PLUS_ONE) >= 0 || d.compareTo(LONG_MIN_MINUS_ONE) <= 0) throw MALFORMED;
+            return d.toBigInteger().longValue();
+        } catch (NumberFormatException | ArithmeticException e) {
+            throw MALFORMED;
+        }
+    }
+
+    /** A {@code long} field's JSON floating-point value: truncated, rejected outside the long range. */
+    public static long longFromDouble(double d) throws Malformed {
+        if (Double.isNaN(d) || d >= 0x1p63 || d < -0x1p63) throw MALFORMED;
+        return (long) d;
+    }
+
+    /** A {@code double}-family field's string value. */
+    public static double doubleFromString(String s) throws Malformed {
+        try {
+            double d = Double.parseDouble(s);
+            if (Double.isNaN(d) || Double.isInfinite(d)) throw MALFORMED;
+            // Java accepts "1d", "0x1p3", and surrounding spaces; Elasticsearch does not.
+            for (int i = 0; i < s.length(); i++) {
+                char c = s.charAt(i);
+                if (!(Character.isDigit(c) || c == '.' || c == '-' || c == '+' || c == 'e' || c == 'E')) throw MALFORMED;
+            }
+            return d;
+        } catch (NumberFormatException e) {
+            throw MALFORMED;
+        }
+    }
+
+    /** {@code strict_date_optional_time}: date, optional time with fraction, optional offset (UTC if absent). */
+    private static final DateTimeFormatter STRICT_DATE_OPTIONAL_TIME = new DateTimeFormatterBuilder()
+            .appendValue(ChronoField.YEAR, 4)
+            .optionalStart().appendLiteral('-').appendValue(ChronoField.MONTH_OF_YEAR, 2)
+            .optionalStart().appendLiteral('-').appendValue(ChronoField.DAY_OF_MONTH, 2)
+            .optionalStart().appendLiteral('T')
+            .optionalStart().appendValue(ChronoField.HOUR_OF_DAY, 2)
+            .optionalStart().appendLiteral(':').appendValue(ChronoField.MINUTE_OF_HOUR, 2)
+            .optionalStart().appendLiteral(':').appendValue(ChronoField.SECOND_OF_MINUTE, 2)
+            .optionalStart().appendFraction(ChronoField.NANO_OF_SECOND, 1, 9, true).optionalEnd()
+            .optionalStart().appendLiteral(',').appendValue(ChronoField.NANO_OF_SECOND, 1).optionalEnd()
+            .optionalEnd().optionalEnd().optionalEnd()
+            .optionalStart().appendOffset("+HH:MM", "Z").optionalEnd()
+            .optionalStart().appendOffset("+HHMM", "Z").optionalEnd()
+            .optionalEnd().optionalEnd().optionalEnd()
+            .toFormatter().withResolverStyle(ResolverStyle.STRICT)
+            .withChronology(java.time.chrono.IsoChronology.INSTANCE);
+
+    /**
+     * A {@code date} field's string value in epoch milliseconds, with Elasticsearch's default format
+     * {@code strict_date_optional_time||epoch_millis}.
+     */
+    public static long dateFromString(String s) throws Malformed {
+        if (!s.isEmpty() && isEpochMillis(s)) {
+            try {
+                return Long.parseLong(s);
+            } catch (NumberFormatException e) {
+                throw MALFORMED;
+            }
+        }
+        try {
+            TemporalAccessor t = STRICT_DATE_OPTIONAL_TIME.parse(s);
+            int year = t.get(ChronoField.YEAR);
+            int month = t.isSupported(ChronoField.MONTH_OF_YEAR) ? t.get(ChronoField.MONTH_OF_YEAR) : 1;
+            int day = t.isSupported(ChronoField.DAY_OF_MONTH) ? t.get(ChronoField.DAY_OF_MONTH) : 1;
+            int hour = t.isSupported(ChronoField.HOUR_OF_DAY) ? t.get(ChronoField.HOUR_OF_DAY) : 0;
+            int minute = t.isSupported(ChronoField.MINUTE_OF_HOUR) ? t.get(ChronoField.MINUTE_OF_HOUR) : 0;
+            int second = t.isSupported(ChronoField.SECOND_OF_MINUTE) ? t.get(ChronoField.SECOND_OF_MINUTE) : 0;
+            int nano = t.isSupported(ChronoField.NANO_OF_SECOND) ? t.get(ChronoField.NANO_OF_SECOND) : 0;
+            int offset = t.isSupported(ChronoField.OFFSET_SECONDS) ? t.get(ChronoField.OFFSET_SECONDS) : 0;
+            return LocalDate.of(year, month, day).atTime(LocalTime.of(hour, minute, second, nano))
+                    .toInstant(ZoneOffset.ofTotalSeconds(offset)).toEpochMilli();
+        } catch (DateTimeException | ArithmeticException e) {
+            throw MALFORMED;
+        }
+    }
+
+    private static boolean isEpochMillis(String s) {
+        int start = s.charAt(0) == '-' ? 1 : 0;
+        if (start == s.length()) return false;
+        for (int i = start; i < s.length(); i++) {
+            if (s.charAt(i) < '0' || s.charAt(i) > '9') return false;
+        }
+        // A bare four-digit year is a date in Elasticsearch's default format before it is epoch_millis.
+        return !(start == 0 && s.length() == 4);
+    }
+
+    /** A {@code boolean} field's string value: only "true", "false" (and "" as missing, handled by the caller). */
+    public static boolean booleanFromString(String s) throws Malformed {
+        if ("true".equals(s)) return true;
+        if ("false".equals(s)) return false;
+        throw MALFORMED;
+    }
+}

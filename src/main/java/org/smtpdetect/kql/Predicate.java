@@ -1,0 +1,414 @@
+package org.smtpdetect.kql;
+
+import org.smtpdetect.event.FieldSchema;
+import org.smtpdetect.event.FieldValues;
+import org.smtpdetect.event.IpAddresses;
+import org.smtpdetect.event.ParsedEvent;
+
+import java.util.Arrays;
+import java.util.List;
+import java.util.Set;
+import java.util.stream.Collectors;
+
+/**
+ * A compiled KQL clause. Leaves test "any value of the field" as Elasticsearch's term, wildcard, range and
+ * exists queries do; a missing field fails every leaf, so {@code not} of it holds (must_not excludes nothing).
+ */
+public abstract class Predicate {
+    /** Resolves field names to slots of the schema the events will be parsed with. */
+    abstract void bind(FieldSchema schema);
+
+    public abstract boolean test(ParsedEvent event);
+
+    /** The clause in KQL, for explanations. */
+    public abstract String describe();
+
+    /** A leaf over one field. */
+    abstract static class Leaf extends Predicate {
+        final String field;
+        int slot = -1;
+
+        Leaf(String field) {
+            this.field = field;
+        }
+
+        @Override
+        void bind(FieldSchema schema) {
+            slot = schema.slotOf(field);
+            if (slot < 0) throw new IllegalStateException("schema lacks field " + field);
+        }
+
+        @Override
+        public final boolean test(ParsedEvent event) {
+            FieldValues v = event.values(slot);
+            for (int i = 0, n = v.size(); i < n; i++) {
+                if (matches(v, i)) return true;
+            }
+            return false;
+        }
+
+        abstract boolean matches(FieldValues v, int i);
+    }
+
+    static final class Exists extends Leaf {
+        Exists(String field) {
+            super(field);
+        }
+
+        @Override
+        boolean matches(FieldValues v, int i) {
+            return true;
+        }
+
+        @Override
+        public String describe() {
+            return field + ":*";
+        }
+    }
+
+    static final class KeywordIn extends Leaf {
+        private final Set<String> values;
+
+        KeywordIn(String field, Set<String> values) {
+            super(field);
+            this.values = Set.copyOf(values);
+        }
+
+        @Override
+        boolean matches(FieldValues v, int i) {
+            return values.contains(v.stringAt(i));
+        }
+
+        @Override
+        public String describe() {
+            return field + ":" + group(values.stream().sorted().map(Predicate::quoteIfNeeded).collect(Collectors.toList()));
+        }
+    }
+
+    static final class KeywordWildcard extends Leaf {
+        private final List<String> parts;
+
+        KeywordWildcard(String field, List<String> parts) {
+            super(field);
+            this.parts = List.copyOf(parts);
+        }
+
+        @Override
+        boolean matches(FieldValues v, int i) {
+            return wildcardMatch(v.stringAt(i), parts);
+        }
+
+        static boolean wildcardMatch(String s, List<String> parts) {
+            String first = parts.get(0);
+            String last = parts.get(parts.size() - 1);
+            if (s.length() < first.length() + last.length() || !s.startsWith(first) || !s.endsWith(last)) return false;
+            int from = first.length();
+            int end = s.length() - last.length();
+            for (int p = 1; p < parts.size() - 1; p++) {
+                String mid = parts.get(p);
+                int at = s.indexOf(mid, from);
+                if (at < 0 || at + mid.length() > end) return false;
+                from = at + mid.length();
+            }
+            return true;
+        }
+
+        @Override
+        public String describe() {
+            return field + ":" + String.join("*", parts);
+        }
+    }
+
+    static final class IpIn extends Leaf {
+        private final IpAddresses.Block[] blocks;
+        private final String text;
+
+        IpIn(String field, List<IpAddresses.Block> blocks, String text) {
+            super(field);
+            this.blocks = blocks.toArray(new IpAddresses.Block[0]);
+            this.text = text;
+        }
+
+        @Override
+        boolean matches(FieldValues v, int i) {
+            long hi = v.ipHiAt(i);
+            long lo = v.ipLoAt(i);
+            for (IpAddresses.Block b : blocks) {
+                if (b.contains(hi, lo)) return true;
+            }
+            return false;
+        }
+
+        @Override
+        public String describe() {
+            return field + ":" + text;
+        }
+    }
+
+    /** Exact values of long, date and boolean fields (all stored as longs). */
+    static final class LongIn extends Leaf {
+        private final long[] values;
+        private final String text;
+
+        LongIn(String field, long[] values, String text) {
+            super(field);
+            this.values = values.clone();
+            this.text = text;
+        }
+
+        @Override
+        boolean matches(FieldValues v, int i) {
+            long x = v.longAt(i);
+            for (long c : values) {
+                if (c == x) return true;
+            }
+            return false;
+        }
+
+        @Override
+        public String describe() {
+            return field + ":" + text;
+        }
+    }
+
+    static final class DoubleIn extends Leaf {
+        private final double[] values;
+        private final String text;
+
+        DoubleIn(String field, double[] values, String text) {
+            super(field);
+            this.values = values.clone();
+            this.text = text;
+        }
+
+        @Override
+        boolean matches(FieldValues v, int i) {
+            double x = v.doubleAt(i);
+            for (double c : values) {
+                if (Double.compare(c, x) == 0) return true;
+            }
+            return false;
+        }
+
+        @Override
+        public String describe() {
+            return field + ":" + text;
+        }
+    }
+
+    /** A range on a field; {@code compare} gives sign(value - bound). */
+    abstract static class RangeLeaf extends Leaf {
+        final String operator;
+        final String bound;
+
+        RangeLeaf(String field, String operator, String bound) {
+            super(field);
+            this.operator = operator;
+            this.bound = bound;
+        }
+
+        @Override
+        boolean matches(FieldValues v, int i) {
+            int c = compare(v, i);
+            switch (operator) {
+                case "<": return c < 0;
+                case "<=": return c <= 0;
+                case ">": return c > 0;
+                default: return c >= 0;
+            }
+        }
+
+        abstract int compare(FieldValues v, int i);
+
+        @Override
+        public String describe() {
+            return field + " " + operator + " " + quoteIfNeeded(bound);
+        }
+    }
+
+    static final class LongRange extends RangeLeaf {
+        private final long value;
+
+        LongRange(String field, String operator, long value, String bound) {
+            super(field, operator, bound);
+            this.value = value;
+        }
+
+        @Override
+        int compare(FieldValues v, int i) {
+            return Long.compare(v.longAt(i), value);
+        }
+    }
+
+    static final class DoubleRange extends RangeLeaf {
+        private final double value;
+
+        DoubleRange(String field, String operator, double value, String bound) {
+            super(field, operator, bound);
+            this.value = value;
+        }
+
+        @Override
+        int compare(FieldValues v, int i) {
+            return Double.compare(v.doubleAt(i), value);
+        }
+    }
+
+    static final class IpRange extends RangeLeaf {
+        private final long hi;
+        private final long lo;
+
+        IpRange(String field, String operator, long hi, long lo, String bound) {
+            super(field, operator, bound);
+            this.hi = hi;
+            this.lo = lo;
+        }
+
+        @Override
+        int compare(FieldValues v, int i) {
+            return IpAddresses.compare(v.ipHiAt(i), v.ipLoAt(i), hi, lo);
+        }
+    }
+
+    /** Keyword ranges compare UTF-8 bytes, which orders like code points. */
+    static final class KeywordRange extends RangeLeaf {
+        KeywordRange(String field, String operator, String bound) {
+            super(field, operator, bound);
+        }
+
+        @Override
+        int compare(FieldValues v, int i) {
+            return compareCodePoints(v.stringAt(i), bound);
+        }
+
+        static int compareCodePoints(String a, String b) {
+            int i = 0;
+            int j = 0;
+            while (i < a.length() && j < b.length()) {
+                int ca = a.codePointAt(i);
+                int cb = b.codePointAt(j);
+                if (ca != cb) return Integer.compare(ca, cb);
+                i += Character.charCount(ca);
+                j += Character.charCount(cb);
+            }
+            return Integer.compare(a.length() - i, b.length() - j);
+        }
+    }
+
+    /** A clause that can never hold (e.g. a term with a decimal part on a long field, as Elasticsearch). */
+    static final class Never extends Predicate {
+        private final String text;
+
+        Never(String text) {
+            this.text = text;
+        }
+
+        @Override
+        void bind(FieldSchema schema) {
+        }
+
+        @Override
+        public boolean test(ParsedEvent event) {
+            return false;
+        }
+
+        @Override
+        public String describe() {
+            return text;
+        }
+    }
+
+    static final class Not extends Predicate {
+        final Predicate inner;
+
+        Not(Predicate inner) {
+            this.inner = inner;
+        }
+
+        @Override
+        void bind(FieldSchema schema) {
+            inner.bind(schema);
+        }
+
+        @Override
+        public boolean test(ParsedEvent event) {
+            return !inner.test(event);
+        }
+
+        @Override
+        public String describe() {
+            return "not " + inner.describe();
+        }
+    }
+
+    abstract static class Composite extends Predicate {
+        final Predicate[] clauses;
+
+        Composite(List<Predicate> clauses) {
+            this.clauses = clauses.toArray(new Predicate[0]);
+        }
+
+        @Override
+        void bind(FieldSchema schema) {
+            for (Predicate c : clauses) c.bind(schema);
+        }
+
+        List<Predicate> clauses() {
+            return Arrays.asList(clauses);
+        }
+
+        String join(String op) {
+            return "(" + Arrays.stream(clauses).map(Predicate::describe).collect(Collectors.joining(" " + op + " ")) + ")";
+        }
+    }
+
+    static final class And extends Composite {
+        And(List<Predicate> clauses) {
+            super(clauses);
+        }
+
+        @Override
+        public boolean test(ParsedEvent event) {
+            for (Predicate c : clauses) {
+                if (!c.test(event)) return false;
+            }
+            return true;
+        }
+
+        @Override
+        public String describe() {
+            return join("and");
+        }
+    }
+
+    static final class Or extends Composite {
+        Or(List<Predicate> clauses) {
+            super(clauses);
+        }
+
+        @Override
+        public boolean test(ParsedEvent event) {
+            for (Predicate c : clauses) {
+                if (c.test(event)) return true;
+            }
+            return false;
+        }
+
+        @Override
+        public String describe() {
+            return join("or");
+        }
+    }
+
+    static String group(List<String> values) {
+        return values.size() == 1 ? values.get(0) : "(" + String.join(" or ", values) + ")";
+    }
+
+    static String quoteIfNeeded(String s) {
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (c == ' ' || "\\():<>\"*{}".indexOf(c) >= 0) return "\"" + s.replace("\\", "\\\\").replace("\"", "\\\"") + "\"";
+        }
+        return s.isEmpty() ? "\"\"" : s;
+    }
+}

@@ -1,0 +1,96 @@
+package org.smtpdetect.rule;
+
+import org.smtpdetect.event.EventParser;
+import org.smtpdetect.event.FieldSchema;
+import org.smtpdetect.event.FieldType;
+import org.smtpdetect.event.FieldTypes;
+import org.smtpdetect.event.FieldValues;
+import org.smtpdetect.event.ParsedEvent;
+import org.smtpdetect.kql.CompiledQuery;
+import org.smtpdetect.kql.KqlCompiler;
+import org.smtpdetect.kql.KqlSyntaxException;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Rules compiled together over one field schema: one streaming parse per event extracts every field any rule
+ * reads (plus the timestamp fields), then each rule's predicate runs on it. Not thread-safe: one per task.
+ */
+public final class Detector {
+    public static final String TIMESTAMP = "@timestamp";
+    public static final String EVENT_INGESTED = "event.ingested";
+
+    private final List<Rule> rules;
+    private final List<CompiledQuery> queries;
+    private final EventParser parser;
+    private final int timestampSlot;
+    private final int ingestedSlot;
+
+    private Detector(List<Rule> rules, List<CompiledQuery> queries, FieldSchema schema) {
+        this.rules = List.copyOf(rules);
+        this.queries = queries;
+        this.parser = new EventParser(schema);
+        this.timestampSlot = schema.slotOf(TIMESTAMP);
+        this.ingestedSlot = schema.slotOf(EVENT_INGESTED);
+        for (CompiledQuery q : queries) q.bind(schema);
+    }
+
+    /** Compiles the rules; a query that cannot run fails here with the rule and the position. */
+    public static Detector of(List<Rule> rules) {
+        if (rules.isEmpty()) throw new IllegalArgumentException("no rules");
+        List<CompiledQuery> queries = new ArrayList<>();
+        List<Map<String, FieldType>> fieldMaps = new ArrayList<>();
+        for (Rule r : rules) {
+            try {
+                CompiledQuery q = KqlCompiler.compile(r.query(), FieldTypes.ecs());
+                queries.add(q);
+                fieldMaps.add(q.fields());
+            } catch (KqlSyntaxException e) {
+                throw new RuleFormatException("rule " + r.ruleId() + " (" + r.name() + "): field 'query': " + e.getMessage(), e);
+            }
+        }
+        Map<String, FieldType> timestamps = new LinkedHashMap<>();
+        timestamps.put(TIMESTAMP, FieldType.DATE);
+        timestamps.put(EVENT_INGESTED, FieldType.DATE);
+        fieldMaps.add(timestamps);
+        return new Detector(rules, queries, FieldSchema.of(FieldSchema.union(fieldMaps)));
+    }
+
+    public List<Rule> rules() {
+        return rules;
+    }
+
+    public CompiledQuery query(int rule) {
+        return queries.get(rule);
+    }
+
+    /** Parses an event; the result is reused by the next call. */
+    public ParsedEvent parse(byte[] data, int offset, int length) {
+        return parser.parse(data, offset, length);
+    }
+
+    public ParsedEvent parse(byte[] data) {
+        return parser.parse(data, 0, data.length);
+    }
+
+    public boolean matches(int rule, ParsedEvent event) {
+        return !event.isError() && queries.get(rule).matches(event);
+    }
+
+    /**
+     * The event time Kibana would use: {@code @timestamp}, or with {@code event.ingested} as the timestamp
+     * field, {@code event.ingested} falling back to {@code @timestamp} (Kibana's timestamp override).
+     * {@link Long#MIN_VALUE} when the event has no usable timestamp.
+     */
+    public long eventTime(ParsedEvent event, String timestampField) {
+        if (EVENT_INGESTED.equals(timestampField)) {
+            FieldValues ingested = event.values(ingestedSlot);
+            if (!ingested.isEmpty()) return ingested.longAt(0);
+        }
+        FieldValues ts = event.values(timestampSlot);
+        return ts.isEmpty() ? Long.MIN_VALUE : ts.longAt(0);
+    }
+}
