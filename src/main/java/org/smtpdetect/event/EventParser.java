@@ -87,11 +87,15 @@ public final class EventParser {
     /** Reads an object's fields into the schema below {@code node}; returns a rejection reason or null. */
     private String readObject(JsonParser p, FieldSchema.Node node) throws IOException {
         while (p.nextToken() == JsonToken.FIELD_NAME) {
-            FieldSchema.Node target = resolve(node, p.currentName());
+            String key = p.currentName();
+            FieldSchema.Node target = key.indexOf('.') < 0 ? node.children.get(key) : resolveDotted(node, key);
             JsonToken v = p.nextToken();
             if (target == null) {
                 p.skipChildren();
                 continue;
+            }
+            if (target.slot == LEAF_CONFLICT) {
+                return "not a document: field [" + target.path + "] holds an object where a value belongs";
             }
             String problem = readValue(p, v, target);
             if (problem != null) return problem;
@@ -99,19 +103,27 @@ public final class EventParser {
         return null;
     }
 
-    /** Follows a key, dotted or not, from {@code node}; null when no schema field lies under it. */
-    private static FieldSchema.Node resolve(FieldSchema.Node node, String key) {
-        if (key.indexOf('.') < 0) return node.children.get(key);
+    private static final int LEAF_CONFLICT = Integer.MIN_VALUE;
+
+    /**
+     * Follows a dotted key from {@code node}: null when no schema field lies under it; a marker node when the
+     * key goes below a leaf field ({@code destination.port.number}), which Elasticsearch rejects.
+     */
+    private static FieldSchema.Node resolveDotted(FieldSchema.Node node, String key) {
         FieldSchema.Node n = node;
         int start = 0;
-        while (n != null) {
+        while (true) {
             int dot = key.indexOf('.', start);
             String part = dot < 0 ? key.substring(start) : key.substring(start, dot);
             n = n.children.get(part);
-            if (dot < 0) break;
+            if (n == null || dot < 0) return n;
+            if (n.isLeaf() && !n.isObject()) {
+                FieldSchema.Node conflict = new FieldSchema.Node(n.path);
+                conflict.slot = LEAF_CONFLICT;
+                return conflict;
+            }
             start = dot + 1;
         }
-        return n;
     }
 
     private String readValue(JsonParser p, JsonToken v, FieldSchema.Node target) throws IOException {
