@@ -1,0 +1,64 @@
+package org.smtpdetect.job;
+
+import org.apache.flink.api.common.eventtime.WatermarkStrategy;
+import org.apache.flink.api.connector.source.Source;
+import org.apache.flink.api.java.functions.KeySelector;
+import org.apache.flink.streaming.api.datastream.DataStream;
+import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.smtpdetect.rule.Rule;
+
+import java.util.List;
+import java.util.stream.Collectors;
+
+/**
+ * The detection graph, independent of connectors: source (parse and evaluate in the reader) -> route matches
+ * and dead letters (chained) -> keyBy(rule id) -> Kibana executions -> alert documents. Only matches cross the
+ * network. Every operator has a stable uid so savepoints survive upgrades.
+ */
+public final class DetectionTopology {
+    public static final String SOURCE_UID = "events-source";
+    public static final String ROUTE_UID = "route-matches";
+    public static final String EXECUTIONS_UID = "kibana-executions";
+    public static final String ALERTS_UID = "alert-documents";
+    public static final String STATUS_UID = "status-documents";
+
+    private DetectionTopology() {}
+
+    public static void defineWorkflow(StreamExecutionEnvironment env, Source<EvaluatedEvent, ?, ?> source,
+                                      JobSettings settings, Sinks sinks) {
+        WatermarkStrategy<EvaluatedEvent> watermarks = WatermarkStrategy
+                .<EvaluatedEvent>forBoundedOutOfOrderness(settings.maxOutOfOrderness())
+                .withTimestampAssigner((event, previous) -> event.timestamp)
+                .withIdleness(settings.idleness());
+        DataStream<EvaluatedEvent> events = env.fromSource(source, watermarks, "events").uid(SOURCE_UID);
+
+        List<String> ruleIds = settings.rules().stream().map(Rule::ruleId).collect(Collectors.toList());
+        SingleOutputStreamOperator<Candidate> candidates = events
+                .process(new RouteEvaluated(ruleIds, settings.spaceId()))
+                .name(ROUTE_UID).uid(ROUTE_UID);
+
+        SingleOutputStreamOperator<AlertDecision> decisions = candidates
+                .keyBy(new ByRule())
+                .process(new KibanaExecutions(settings.schedules(), settings.earlyAlerts()))
+                .name(EXECUTIONS_UID).uid(EXECUTIONS_UID);
+
+        sinks.alerts().attach(decisions
+                .map(new AlertDocumentFunction(settings.rules(), settings.spaceId()))
+                .name(ALERTS_UID).uid(ALERTS_UID), "alerts");
+        sinks.statuses().attach(decisions.getSideOutput(KibanaExecutions.STATUS)
+                .map(new StatusDocuments())
+                .name(STATUS_UID).uid(STATUS_UID), "execution-status");
+        sinks.deadLetters().attach(candidates.getSideOutput(RouteEvaluated.DEAD_LETTERS), "dead-letters");
+    }
+
+    /** Executions run per rule, as Kibana runs each rule on its own schedule. */
+    static final class ByRule implements KeySelector<Candidate, String> {
+        private static final long serialVersionUID = 1L;
+
+        @Override
+        public String getKey(Candidate c) {
+            return c.ruleId;
+        }
+    }
+}

@@ -1,0 +1,35 @@
+package org.smtpdetect.job;
+
+/**
+ * One input record after parsing and rule evaluation in the source. Non-matching events carry no payload
+ * (only their time, for watermarks); matches and dead letters keep the raw bytes. Flink POJO.
+ */
+public class EvaluatedEvent {
+    /** No usable timestamp. */
+    public static final long NO_TIMESTAMP = Long.MIN_VALUE;
+
+    /** Event time in epoch millis, or {@link #NO_TIMESTAMP}. */
+    public long timestamp;
+    public String origin;
+    public String position;
+    /** Bit i set: rule i matched. */
+    public long matchedRules;
+    /** Why the record is a dead letter; null for a document. */
+    public String error;
+    /** The raw record, kept only for matches and dead letters. */
+    public byte[] raw;
+    /** Fields dropped as malformed, kept only for matches. */
+    public String[] ignoredFields;
+
+    public EvaluatedEvent() {}
+
+    public boolean isDeadLetter() {
+        return error != null;
+    }
+
+    @Override
+    public String toString() {
+        return "EvaluatedEvent{" + origin + "@" + position + ", t=" + timestamp + ", matched=" + Long.toBinaryString(matchedRules)
+                + (error != null ? ", error=" + error : "") + "}";
+    }
+}

@@ -1,0 +1,70 @@
+package org.smtpdetect.job;
+
+import org.smtpdetect.event.ParsedEvent;
+import org.smtpdetect.rule.Detector;
+import org.smtpdetect.rule.Rule;
+
+import java.util.List;
+
+/**
+ * Parses one raw record and evaluates every rule on it, inside the source: only the outcome leaves. Never
+ * throws for bad input: not-a-document and missing-timestamp records become dead letters with a reason.
+ * Not thread-safe; one per source reader.
+ */
+public final class EventEvaluator {
+    public static final int MAX_RULES = 64;
+
+    private final Detector detector;
+    private final String timestampField;
+
+    public EventEvaluator(List<Rule> rules, String timestampField) {
+        if (rules.size() > MAX_RULES) throw new IllegalArgumentException("at most " + MAX_RULES + " rules per job, got " + rules.size());
+        this.detector = Detector.of(rules);
+        this.timestampField = timestampField;
+    }
+
+    public EvaluatedEvent evaluate(byte[] data, String origin, String position) {
+        EvaluatedEvent out = new EvaluatedEvent();
+        out.origin = origin;
+        out.position = position;
+        out.timestamp = EvaluatedEvent.NO_TIMESTAMP;
+        if (data == null) {
+            out.error = "empty record (no value)";
+            out.raw = new byte[0];
+            return out;
+        }
+        ParsedEvent e;
+        try {
+            e = detector.parse(data);
+        } catch (RuntimeException unexpected) {
+            // The parser reports bad input as errors; this guards the source against a parser bug.
+            out.error = "internal parser failure: " + unexpected;
+            out.raw = data;
+            return out;
+        }
+        if (e.isError()) {
+            out.error = e.error();
+            out.raw = data;
+            return out;
+        }
+        long ts = detector.eventTime(e, timestampField);
+        if (ts == Long.MIN_VALUE) {
+            out.error = timestampField.equals(Detector.EVENT_INGESTED)
+                    ? "no usable timestamp: neither event.ingested nor @timestamp holds a date"
+                    : "no usable timestamp: @timestamp is missing or not a date";
+            out.raw = data;
+            return out;
+        }
+        out.timestamp = ts;
+        long matched = 0;
+        for (int i = 0; i < detector.rules().size(); i++) {
+            if (detector.matches(i, e)) matched |= 1L << i;
+        }
+        out.matchedRules = matched;
+        if (matched != 0) {
+            out.raw = data;
+            out.ignoredFields = e.ignoredFields().toArray(new String[0]);
+        }
+        return out;
+    }
+}

@@ -1,0 +1,73 @@
+package org.smtpdetect.job;
+
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.metrics.Counter;
+import org.apache.flink.streaming.api.functions.ProcessFunction;
+import org.apache.flink.util.Collector;
+import org.apache.flink.util.OutputTag;
+import org.smtpdetect.alert.AlertIds;
+import org.smtpdetect.connectors.SinkDocument;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.time.Instant;
+import java.util.List;
+
+/**
+ * Chained right after the source: turns each evaluated event into one candidate per matching rule, sends bad
+ * records to the dead-letter output and drops non-matching events (counted). Logs progress of long runs.
+ */
+public final class RouteEvaluated extends ProcessFunction<EvaluatedEvent, Candidate> {
+    private static final long serialVersionUID = 1L;
+    private static final Logger LOG = LoggerFactory.getLogger(RouteEvaluated.class);
+    private static final long PROGRESS_EVERY_MS = 30_000;
+
+    public static final OutputTag<SinkDocument> DEAD_LETTERS = new OutputTag<>("dead-letters") {};
+
+    private final List<String> ruleIds;
+    private final String spaceId;
+    private transient Counter read;
+    private transient Counter matched;
+    private transient Counter deadLettered;
+    private transient long nextProgress;
+    private transient long maxEventTime;
+
+    public RouteEvaluated(List<String> ruleIds, String spaceId) {
+        this.ruleIds = List.copyOf(ruleIds);
+        this.spaceId = spaceId;
+    }
+
+    @Override
+    public void open(Configuration parameters) {
+        read = getRuntimeContext().getMetricGroup().counter("eventsRead");
+        matched = getRuntimeContext().getMetricGroup().counter("eventsMatched");
+        deadLettered = getRuntimeContext().getMetricGroup().counter("eventsDeadLettered");
+        nextProgress = System.currentTimeMillis() + PROGRESS_EVERY_MS;
+        maxEventTime = Long.MIN_VALUE;
+    }
+
+    @Override
+    public void processElement(EvaluatedEvent e, Context ctx, Collector<Candidate> out) {
+        read.inc();
+        if (e.isDeadLetter()) {
+            deadLettered.inc();
+            ctx.output(DEAD_LETTERS, DeadLetters.of(e.raw, e.origin, e.position, e.error, Instant.now()));
+        } else {
+            maxEventTime = Math.max(maxEventTime, e.timestamp);
+            for (int i = 0; i < ruleIds.size(); i++) {
+                if ((e.matchedRules & (1L << i)) == 0) continue;
+                matched.inc();
+                String ruleId = ruleIds.get(i);
+                out.collect(new Candidate(ruleId, AlertIds.alertId(e.origin, e.position, spaceId, ruleId), e.timestamp,
+                        e.origin, e.position, e.raw, e.ignoredFields == null ? new String[0] : e.ignoredFields));
+            }
+        }
+        long now = System.currentTimeMillis();
+        if (now >= nextProgress) {
+            nextProgress = now + PROGRESS_EVERY_MS;
+            LOG.info("subtask {}: {} events read, {} matches, {} dead letters; event time up to {}",
+                    getRuntimeContext().getIndexOfThisSubtask(), read.getCount(), matched.getCount(), deadLettered.getCount(),
+                    maxEventTime == Long.MIN_VALUE ? "-" : Instant.ofEpochMilli(maxEventTime));
+        }
+    }
+}

@@ -1,0 +1,4 @@
+package org.smtpdetect.job;
+
+/** The job's three outputs: alert documents, execution status records and dead letters. */
+public record Sinks(DocumentSink alerts, DocumentSink statuses, DocumentSink deadLetters) {}

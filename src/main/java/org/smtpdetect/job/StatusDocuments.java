@@ -1,0 +1,28 @@
+package org.smtpdetect.job;
+
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import org.apache.flink.api.common.functions.MapFunction;
+import org.smtpdetect.connectors.SinkDocument;
+
+import java.time.Instant;
+
+/** Execution status records as documents; the id is the rule and execution, so a replay overwrites it. */
+public final class StatusDocuments implements MapFunction<ExecutionStatus, SinkDocument> {
+    private static final long serialVersionUID = 1L;
+
+    @Override
+    public SinkDocument map(ExecutionStatus s) {
+        ObjectNode d = JsonNodeFactory.instance.objectNode();
+        d.put("@timestamp", Instant.ofEpochMilli(s.executionTime).toString());
+        d.put("rule_id", s.ruleId);
+        d.put("execution_time", Instant.ofEpochMilli(s.executionTime).toString());
+        d.put("candidates", s.candidates);
+        d.put("alerted", s.alerted);
+        d.put("capped", s.capped);
+        d.put("late", s.late);
+        d.put("status", s.capped > 0 ? "partial failure" : "succeeded");
+        if (s.capped > 0) d.put("message", KibanaMessages.MAX_SIGNALS_WARNING);
+        return new SinkDocument(null, d.toString());
+    }
+}
