@@ -83,6 +83,8 @@ import org.slf4j.LoggerFactory;
  *       {@code settled} when something is due;
  *   <li>{@code early-alerted}: {@code MapState<execution time, count>}, early alerts per unfired execution.
  * </ul>
+ * Operator (union list) state holds the watermark at the last checkpoint; after a restore the lowest of the
+ * subtasks' is used until Flink's own watermark passes it, so an event late before a restore is late after it.
  * Only matching events live in state, for at most look-back plus out-of-orderness while pending and
  * look-back plus allowed lateness as remembered ids; once the watermark passes everything, state and
  * timers are empty.

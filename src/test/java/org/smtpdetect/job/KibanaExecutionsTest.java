@@ -360,6 +360,24 @@ class KibanaExecutionsTest {
         }
     }
 
+    @Test
+    void lateEventRightAfterRestoreIsStillLate() throws Exception {
+        Candidate a = at("a", 2), b = at("b", 1);
+        OperatorSubtaskState snapshot;
+        try (ExecutionsHarness h = ExecutionsHarness.open(executions(100, false))) {
+            h.send(a);
+            h.watermark(T10 - 1);
+            snapshot = h.snapshot();
+        }
+        try (ExecutionsHarness h = ExecutionsHarness.restore(executions(100, false), snapshot)) {
+            h.send(b); // Flink's watermark is back at Long.MIN_VALUE; T5 and T10 must not run again
+            assertThat(h.alerts()).containsExactly(new AlertDecision(b, T10, true));
+            h.endOfInput();
+            assertThat(h.statuses()).containsExactly(status(T10, 0, 0, 0, 1, 0));
+            h.assertDrained();
+        }
+    }
+
     /** A snapshot mid-stream, restored, continues as if nothing happened; a replay after restore repeats nothing. */
     @ParameterizedTest
     @ValueSource(booleans = {false, true})
