@@ -5,7 +5,10 @@ import java.util.Objects;
 /** A candidate chosen to become an alert by the execution at {@code executionTime}. Flink POJO. */
 public class AlertDecision {
     public Candidate candidate;
-    /** The execution (epoch-aligned event-time instant T) that alerted it. */
+    /**
+     * The execution (epoch-aligned event-time instant T) that alerted it; for a late alert, the last execution
+     * whose window [T - lookBack, T) contains the event. Always {@code T - lookBack <= timestamp < T}.
+     */
     public long executionTime;
     /** True when every execution covering the event had already fired: alerted outside the cap. */
     public boolean late;

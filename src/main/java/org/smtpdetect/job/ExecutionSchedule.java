@@ -28,4 +28,15 @@ public final class ExecutionSchedule implements Serializable {
     public long lastExecutionCovering(long timestamp) {
         return Math.floorDiv(timestamp + lookBackMillis, intervalMillis) * intervalMillis;
     }
+
+    /** The first execution instant at or after {@code instant}. */
+    public long executionAtOrAfter(long instant) {
+        return -Math.floorDiv(-instant, intervalMillis) * intervalMillis;
+    }
+
+    @Override
+    public String toString() {
+        return "ExecutionSchedule{interval=" + intervalMillis + "ms, lookBack=" + lookBackMillis + "ms, maxSignals="
+                + maxSignals + "}";
+    }
 }

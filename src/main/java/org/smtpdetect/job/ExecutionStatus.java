@@ -2,7 +2,11 @@ package org.smtpdetect.job;
 
 import java.util.Objects;
 
-/** What one execution of a rule did: emitted for every execution that had candidates. Flink POJO. */
+/**
+ * What one execution of a rule did: emitted for every execution that had candidates when it fired, and once
+ * more per late alert attributed to it (with only {@code late = 1}); sum records by rule and execution time
+ * for totals. Flink POJO.
+ */
 public class ExecutionStatus {
     public String ruleId;
     /** Execution instant T (epoch millis); it covered [T - lookBack, T). */
@@ -15,16 +19,27 @@ public class ExecutionStatus {
     public int capped;
     /** Late events alerted outside the cap and attributed to this execution. */
     public int late;
+    /**
+     * Of the capped candidates, those this execution was the last to cover: they are dropped and never
+     * alerted (as in Kibana). Every matching event ends either alerted, late-alerted or counted here once.
+     */
+    public int dropped;
 
     public ExecutionStatus() {}
 
     public ExecutionStatus(String ruleId, long executionTime, int candidates, int alerted, int capped, int late) {
+        this(ruleId, executionTime, candidates, alerted, capped, late, 0);
+    }
+
+    public ExecutionStatus(String ruleId, long executionTime, int candidates, int alerted, int capped, int late,
+                           int dropped) {
         this.ruleId = ruleId;
         this.executionTime = executionTime;
         this.candidates = candidates;
         this.alerted = alerted;
         this.capped = capped;
         this.late = late;
+        this.dropped = dropped;
     }
 
     @Override
@@ -32,17 +47,17 @@ public class ExecutionStatus {
         if (!(o instanceof ExecutionStatus)) return false;
         ExecutionStatus s = (ExecutionStatus) o;
         return executionTime == s.executionTime && candidates == s.candidates && alerted == s.alerted
-                && capped == s.capped && late == s.late && Objects.equals(ruleId, s.ruleId);
+                && capped == s.capped && late == s.late && dropped == s.dropped && Objects.equals(ruleId, s.ruleId);
     }
 
     @Override
     public int hashCode() {
-        return Objects.hash(ruleId, executionTime, candidates, alerted, capped, late);
+        return Objects.hash(ruleId, executionTime, candidates, alerted, capped, late, dropped);
     }
 
     @Override
     public String toString() {
         return "ExecutionStatus{" + ruleId + ", T=" + executionTime + ", candidates=" + candidates + ", alerted="
-                + alerted + ", capped=" + capped + ", late=" + late + "}";
+                + alerted + ", capped=" + capped + ", late=" + late + ", dropped=" + dropped + "}";
     }
 }
