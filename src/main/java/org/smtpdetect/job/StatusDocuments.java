@@ -21,8 +21,9 @@ public final class StatusDocuments implements MapFunction<ExecutionStatus, SinkD
         d.put("alerted", s.alerted);
         d.put("capped", s.capped);
         d.put("late", s.late);
+        d.put("dropped", s.dropped);
         d.put("status", s.capped > 0 ? "partial failure" : "succeeded");
-        if (s.capped > 0) d.put("message", KibanaMessages.MAX_SIGNALS_WARNING);
+        if (s.capped > 0) d.put("message", KibanaExecutions.MAX_SIGNALS_WARNING);
         return new SinkDocument(null, d.toString());
     }
 }

@@ -1,0 +1,74 @@
+package org.smtpdetect.job;
+
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.configuration.ReadableConfig;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.smtpdetect.config.JobOptions;
+import org.smtpdetect.rule.Detector;
+import org.smtpdetect.rule.Rule;
+import org.smtpdetect.rule.RuleLoader;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The job's entry point. Three modes, chosen by the options:
+ * <ul>
+ *   <li>{@code --kafka.bootstrap-servers ...}: streaming from Kafka to Elasticsearch;</li>
+ *   <li>{@code --input PATH}: a bounded replay (backtest) of NDJSON files, written to files or stdout;</li>
+ *   <li>no options: the replay of a bundled sample on an embedded Flink, to see the job work.</li>
+ * </ul>
+ * Bad options or rules fail here, before anything runs, with a message naming the option or field.
+ */
+public final class DetectionJob {
+    private static final Logger LOG = LoggerFactory.getLogger(DetectionJob.class);
+
+    private DetectionJob() {}
+
+    public static void main(String[] args) throws Exception {
+        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
+        JobOptions options;
+        List<Rule> rules;
+        try {
+            options = JobOptions.parse(args, flinkOptions(env.getConfiguration()), System::getenv);
+            rules = loadRules(options);
+        } catch (IllegalArgumentException e) {
+            System.err.println("error: " + e.getMessage());
+            throw new IllegalArgumentException("invalid configuration: " + e.getMessage(), e);
+        }
+        LOG.info("Starting with rules {} and options {}", rules.stream().map(Rule::name).toList(), options);
+        if (options.integer("parallelism") > 0) env.setParallelism(options.integer("parallelism"));
+        JobSettings settings = settings(options, rules);
+        if (!options.text("kafka.bootstrap-servers").isEmpty()) {
+            StreamingJob.run(env, settings, options);
+        } else {
+            ReplayJob.run(env, settings, options);
+        }
+    }
+
+    /** Loads the rule files (or the seed rule) and compiles them once, so a bad query fails here. */
+    static List<Rule> loadRules(JobOptions options) {
+        List<Rule> rules = new ArrayList<>();
+        if (options.list("rules").isEmpty()) {
+            rules.add(RuleLoader.loadDefault());
+        } else {
+            for (String file : options.list("rules")) rules.addAll(RuleLoader.load(Path.of(file)));
+        }
+        Detector.of(rules);
+        return rules;
+    }
+
+    static JobSettings settings(JobOptions options, List<Rule> rules) {
+        return new JobSettings(rules, options.text("timestamp-field"), options.duration("max-out-of-orderness"),
+                options.duration("idleness"), options.bool("early-alerts"), options.text("space-id"));
+    }
+
+    /** Job options set in the Flink configuration as {@code smtp.*}. */
+    static Map<String, String> flinkOptions(ReadableConfig config) {
+        return config instanceof Configuration c ? c.toMap() : Map.of();
+    }
+}
