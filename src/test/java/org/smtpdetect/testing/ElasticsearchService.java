@@ -129,8 +129,7 @@ public final class ElasticsearchService {
             cmd.addAll(List.of("-Ediscovery.type=single-node", "-Enetwork.host=127.0.0.1", "-Ehttp.port=" + port,
                     "-Etransport.port=0", "-Ecluster.routing.allocation.disk.threshold_enabled=false",
                     "-Epath.data=" + runDir.resolve("data"), "-Epath.logs=" + runDir.resolve("logs"),
-                    "-Eaction.destructive_requires_name=false"));
-            if (version.startsWith("8.")) cmd.add("-Expack.security.enabled=false");
+                    "-Eaction.destructive_requires_name=false", "-Expack.security.enabled=false"));
             if (root) {
                 ServiceProcess.run(List.of("chown", "-R", USER + ":" + USER, runDir.toString()), runDir,
                         Duration.ofSeconds(30));
