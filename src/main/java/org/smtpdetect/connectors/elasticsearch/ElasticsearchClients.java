@@ -1,0 +1,100 @@
+package org.smtpdetect.connectors.elasticsearch;
+
+import java.io.ByteArrayInputStream;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.security.GeneralSecurityException;
+import java.security.KeyStore;
+import java.security.cert.Certificate;
+import java.security.cert.CertificateFactory;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.TrustManagerFactory;
+import org.apache.http.Header;
+import org.apache.http.HttpEntityEnclosingRequest;
+import org.apache.http.HttpHeaders;
+import org.apache.http.HttpHost;
+import org.apache.http.HttpRequestInterceptor;
+import org.apache.http.message.BasicHeader;
+import org.elasticsearch.client.RestClient;
+import org.elasticsearch.client.RestClientBuilder;
+
+/**
+ * Low-level REST clients configured from an {@link ElasticsearchSinkConfig}: hosts, basic auth or API key,
+ * TLS trust, and the REST API compatibility headers that let the 7.10 client the Flink connector is built on
+ * talk to Elasticsearch 8.
+ *
+ * <p>Every request declares {@code compatible-with=7} ({@code Accept} and {@code Content-Type}, the way the
+ * 7.17 high-level client does in compatibility mode): an 8.x node then answers in the 7.x format the client
+ * parses (without it, bulk responses lack {@code _type} and the client fails with "Unable to parse response
+ * body"). 7.11+ nodes accept these media types too, so the sink needs no version detection; 7.10 and older
+ * are not supported.
+ */
+public final class ElasticsearchClients {
+    static final String COMPATIBLE_JSON = "application/vnd.elasticsearch+json;compatible-with=7";
+    static final String COMPATIBLE_NDJSON = "application/vnd.elasticsearch+x-ndjson;compatible-with=7";
+
+    private ElasticsearchClients() {}
+
+    /** A low-level client for the configured hosts; close it when done. */
+    public static RestClient restClient(ElasticsearchSinkConfig cfg) {
+        return restClientBuilder(cfg).build();
+    }
+
+    static HttpHost[] httpHosts(ElasticsearchSinkConfig cfg) {
+        return cfg.hosts.stream().map(URI::create).map(u -> new HttpHost(u.getHost(), u.getPort(), u.getScheme()))
+                .toArray(HttpHost[]::new);
+    }
+
+    /** Applies the configuration to a builder (also used for the sink's high-level client). */
+    static RestClientBuilder restClientBuilder(ElasticsearchSinkConfig cfg) {
+        RestClientBuilder builder = RestClient.builder(httpHosts(cfg));
+        List<Header> headers = new ArrayList<>();
+        if (cfg.apiKey != null) {
+            headers.add(new BasicHeader(HttpHeaders.AUTHORIZATION, "ApiKey " + cfg.apiKey));
+        } else if (cfg.username != null) {
+            String basic = Base64.getEncoder().encodeToString((cfg.username + ":" + cfg.password).getBytes(StandardCharsets.UTF_8));
+            headers.add(new BasicHeader(HttpHeaders.AUTHORIZATION, "Basic " + basic));
+        }
+        builder.setDefaultHeaders(headers.toArray(Header[]::new));
+        SSLContext ssl = cfg.caCertificatePem == null ? null : sslContext(cfg.caCertificatePem);
+        builder.setHttpClientConfigCallback(http -> {
+            http.addInterceptorLast(COMPATIBILITY_HEADERS);
+            return ssl == null ? http : http.setSSLContext(ssl);
+        });
+        return builder;
+    }
+
+    /** Rewrites the media types the 7.10 client sets (after the entity's Content-Type has been added). */
+    private static final HttpRequestInterceptor COMPATIBILITY_HEADERS = (request, context) -> {
+        request.setHeader(HttpHeaders.ACCEPT, COMPATIBLE_JSON);
+        if (request instanceof HttpEntityEnclosingRequest && ((HttpEntityEnclosingRequest) request).getEntity() != null) {
+            Header contentType = request.getFirstHeader(HttpHeaders.CONTENT_TYPE);
+            String type = contentType == null ? "" : contentType.getValue();
+            request.setHeader(HttpHeaders.CONTENT_TYPE, type.startsWith("application/x-ndjson") ? COMPATIBLE_NDJSON : COMPATIBLE_JSON);
+        }
+    };
+
+    /** Trusts exactly the certificates in {@code pem} (hostnames are still verified). */
+    static SSLContext sslContext(String pem) {
+        try {
+            KeyStore trust = KeyStore.getInstance(KeyStore.getDefaultType());
+            trust.load(null, null);
+            int i = 0;
+            for (Certificate c : CertificateFactory.getInstance("X.509")
+                    .generateCertificates(new ByteArrayInputStream(pem.getBytes(StandardCharsets.US_ASCII)))) {
+                trust.setCertificateEntry("ca-" + i++, c);
+            }
+            if (i == 0) throw new IllegalArgumentException("no certificate in the CA PEM");
+            TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+            tmf.init(trust);
+            SSLContext ctx = SSLContext.getInstance("TLS");
+            ctx.init(null, tmf.getTrustManagers(), null);
+            return ctx;
+        } catch (GeneralSecurityException | java.io.IOException e) {
+            throw new IllegalArgumentException("invalid CA certificate: " + e.getMessage(), e);
+        }
+    }
+}

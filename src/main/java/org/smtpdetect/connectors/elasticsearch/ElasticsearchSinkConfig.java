@@ -1,0 +1,201 @@
+package org.smtpdetect.connectors.elasticsearch;
+
+import java.io.IOException;
+import java.io.Serializable;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * Where and how the job writes to Elasticsearch. Immutable and serializable (it travels with the sink).
+ *
+ * <pre>{@code
+ * ElasticsearchSinkConfig cfg = ElasticsearchSinkConfig.builder()
+ *         .hosts("https://es1:9200,https://es2:9200")
+ *         .apiKey(encodedKey)                        // or .basicAuth(user, password)
+ *         .caCertificate(Path.of("/etc/es/ca.pem"))  // read now: task managers need not have the file
+ *         .build();
+ * }</pre>
+ *
+ * Or from job parameters with {@link #fromParameters(Map)}.
+ */
+public final class ElasticsearchSinkConfig implements Serializable {
+    private static final long serialVersionUID = 1L;
+
+    public static final String DEFAULT_ALERTS_INDEX = "smtp-to-internet-alerts";
+    public static final String DEFAULT_EXECUTIONS_INDEX = "smtp-to-internet-executions";
+    public static final String DEFAULT_DEAD_LETTERS_INDEX = "smtp-to-internet-dead-letters";
+
+    /** Delay between retries of a bulk or document that failed transiently (429, 5xx, connection). */
+    public enum BackoffType { NONE, CONSTANT, EXPONENTIAL }
+
+    public final List<String> hosts;
+    public final String username;
+    public final String password;
+    /** Encoded API key (base64 of {@code id:api_key}, as Kibana shows it). */
+    public final String apiKey;
+    /** PEM text of the CA certificate(s) trusted for https hosts; null trusts the JVM's default CAs. */
+    public final String caCertificatePem;
+    public final int bulkMaxActions;
+    public final long bulkFlushIntervalMillis;
+    public final BackoffType backoffType;
+    public final int backoffRetries;
+    public final long backoffDelayMillis;
+    public final String alertsIndex;
+    public final String executionsIndex;
+    public final String deadLettersIndex;
+
+    private ElasticsearchSinkConfig(Builder b) {
+        if (b.hosts.isEmpty()) throw new IllegalArgumentException("no Elasticsearch hosts");
+        for (String h : b.hosts) {
+            URI u = URI.create(h);
+            if (!"http".equals(u.getScheme()) && !"https".equals(u.getScheme()) || u.getHost() == null || u.getPort() < 0) {
+                throw new IllegalArgumentException("host must look like http(s)://host:port, got " + h);
+            }
+        }
+        if (b.apiKey != null && b.username != null) throw new IllegalArgumentException("set basic auth or an API key, not both");
+        if ((b.username == null) != (b.password == null)) throw new IllegalArgumentException("basic auth needs username and password");
+        if (b.bulkMaxActions < 1) throw new IllegalArgumentException("bulk max actions must be positive");
+        if (b.bulkFlushIntervalMillis < 1) throw new IllegalArgumentException("bulk flush interval must be positive");
+        if (b.backoffRetries < 0 || b.backoffDelayMillis < 0) throw new IllegalArgumentException("negative backoff");
+        this.hosts = List.copyOf(b.hosts);
+        this.username = b.username;
+        this.password = b.password;
+        this.apiKey = b.apiKey;
+        this.caCertificatePem = b.caCertificatePem;
+        this.bulkMaxActions = b.bulkMaxActions;
+        this.bulkFlushIntervalMillis = b.bulkFlushIntervalMillis;
+        this.backoffType = Objects.requireNonNull(b.backoffType);
+        this.backoffRetries = b.backoffRetries;
+        this.backoffDelayMillis = b.backoffDelayMillis;
+        this.alertsIndex = requireIndexName(b.alertsIndex);
+        this.executionsIndex = requireIndexName(b.executionsIndex);
+        this.deadLettersIndex = requireIndexName(b.deadLettersIndex);
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /**
+     * From job parameters (all optional except {@code es.hosts}): {@code es.hosts} (comma separated),
+     * {@code es.username}, {@code es.password}, {@code es.api-key}, {@code es.ca-certificate} (PEM file path),
+     * {@code es.bulk.max-actions}, {@code es.bulk.flush-interval-ms}, {@code es.backoff.type}
+     * (NONE/CONSTANT/EXPONENTIAL), {@code es.backoff.retries}, {@code es.backoff.delay-ms},
+     * {@code es.index.alerts}, {@code es.index.executions}, {@code es.index.dead-letters}.
+     */
+    public static ElasticsearchSinkConfig fromParameters(Map<String, String> p) {
+        Builder b = builder().hosts(Objects.requireNonNull(p.get("es.hosts"), "es.hosts is required"));
+        if (p.containsKey("es.username") || p.containsKey("es.password")) b.basicAuth(p.get("es.username"), p.get("es.password"));
+        if (p.containsKey("es.api-key")) b.apiKey(p.get("es.api-key"));
+        if (p.containsKey("es.ca-certificate")) b.caCertificate(Path.of(p.get("es.ca-certificate")));
+        if (p.containsKey("es.bulk.max-actions")) b.bulkMaxActions(Integer.parseInt(p.get("es.bulk.max-actions")));
+        if (p.containsKey("es.bulk.flush-interval-ms")) b.bulkFlushIntervalMillis(Long.parseLong(p.get("es.bulk.flush-interval-ms")));
+        b.backoff(BackoffType.valueOf(p.getOrDefault("es.backoff.type", b.backoffType.name())),
+                Integer.parseInt(p.getOrDefault("es.backoff.retries", Integer.toString(b.backoffRetries))),
+                Long.parseLong(p.getOrDefault("es.backoff.delay-ms", Long.toString(b.backoffDelayMillis))));
+        return b.indices(p.getOrDefault("es.index.alerts", DEFAULT_ALERTS_INDEX),
+                p.getOrDefault("es.index.executions", DEFAULT_EXECUTIONS_INDEX),
+                p.getOrDefault("es.index.dead-letters", DEFAULT_DEAD_LETTERS_INDEX)).build();
+    }
+
+    @Override
+    public String toString() {
+        return "ElasticsearchSinkConfig{hosts=" + hosts + ", auth=" + (apiKey != null ? "api-key" : username != null ? "basic:" + username : "none")
+                + ", ca=" + (caCertificatePem != null) + ", bulk=" + bulkMaxActions + "/" + bulkFlushIntervalMillis + "ms, backoff="
+                + backoffType + "x" + backoffRetries + "/" + backoffDelayMillis + "ms, indices=" + alertsIndex + "," + executionsIndex
+                + "," + deadLettersIndex + "}";
+    }
+
+    private static String requireIndexName(String name) {
+        if (name == null || name.isEmpty() || !name.equals(name.toLowerCase(java.util.Locale.ROOT))
+                || name.startsWith("_") || name.startsWith("-") || name.matches(".*[\\\\/*?\"<>| ,#:].*")) {
+            throw new IllegalArgumentException("invalid index name: " + name);
+        }
+        return name;
+    }
+
+    /** Builder with the defaults: bulk of 1000 actions flushed at least every second, 5 exponential retries from 100 ms. */
+    public static final class Builder {
+        private List<String> hosts = List.of();
+        private String username;
+        private String password;
+        private String apiKey;
+        private String caCertificatePem;
+        private int bulkMaxActions = 1000;
+        private long bulkFlushIntervalMillis = 1000;
+        private BackoffType backoffType = BackoffType.EXPONENTIAL;
+        private int backoffRetries = 5;
+        private long backoffDelayMillis = 100;
+        private String alertsIndex = DEFAULT_ALERTS_INDEX;
+        private String executionsIndex = DEFAULT_EXECUTIONS_INDEX;
+        private String deadLettersIndex = DEFAULT_DEAD_LETTERS_INDEX;
+
+        private Builder() {}
+
+        /** Comma-separated {@code http(s)://host:port} list. */
+        public Builder hosts(String commaSeparated) {
+            this.hosts = Arrays.stream(commaSeparated.split(",")).map(String::trim).filter(s -> !s.isEmpty()).toList();
+            return this;
+        }
+
+        public Builder basicAuth(String username, String password) {
+            this.username = username;
+            this.password = password;
+            return this;
+        }
+
+        public Builder apiKey(String encodedApiKey) {
+            this.apiKey = encodedApiKey;
+            return this;
+        }
+
+        /** Trust the CA certificate(s) in this PEM file for https hosts. Read now, so only the client needs it. */
+        public Builder caCertificate(Path pemFile) {
+            try {
+                return caCertificatePem(Files.readString(pemFile));
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot read CA certificate " + pemFile, e);
+            }
+        }
+
+        public Builder caCertificatePem(String pem) {
+            this.caCertificatePem = pem;
+            return this;
+        }
+
+        public Builder bulkMaxActions(int actions) {
+            this.bulkMaxActions = actions;
+            return this;
+        }
+
+        /** Upper bound on how long a written document waits in the sink's buffer (default 1 s). */
+        public Builder bulkFlushIntervalMillis(long millis) {
+            this.bulkFlushIntervalMillis = millis;
+            return this;
+        }
+
+        public Builder backoff(BackoffType type, int retries, long delayMillis) {
+            this.backoffType = type;
+            this.backoffRetries = retries;
+            this.backoffDelayMillis = delayMillis;
+            return this;
+        }
+
+        public Builder indices(String alerts, String executions, String deadLetters) {
+            this.alertsIndex = alerts;
+            this.executionsIndex = executions;
+            this.deadLettersIndex = deadLetters;
+            return this;
+        }
+
+        public ElasticsearchSinkConfig build() {
+            return new ElasticsearchSinkConfig(this);
+        }
+    }
+}
