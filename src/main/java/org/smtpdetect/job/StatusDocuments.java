@@ -24,6 +24,8 @@ public final class StatusDocuments implements MapFunction<ExecutionStatus, SinkD
         d.put("dropped", s.dropped);
         d.put("status", s.capped > 0 ? "partial failure" : "succeeded");
         if (s.capped > 0) d.put("message", KibanaExecutions.MAX_SIGNALS_WARNING);
-        return new SinkDocument(null, d.toString());
+        // Regular records have one id per rule and execution, so a replay overwrites them; supplementary
+        // records for late alerts (no candidates) get an id from Elasticsearch.
+        return new SinkDocument(s.candidates > 0 ? s.ruleId + "@" + s.executionTime : null, d.toString());
     }
 }

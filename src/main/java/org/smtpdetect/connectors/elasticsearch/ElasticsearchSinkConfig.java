@@ -82,28 +82,6 @@ public final class ElasticsearchSinkConfig implements Serializable {
         return new Builder();
     }
 
-    /**
-     * From job parameters (all optional except {@code es.hosts}): {@code es.hosts} (comma separated),
-     * {@code es.username}, {@code es.password}, {@code es.api-key}, {@code es.ca-certificate} (PEM file path),
-     * {@code es.bulk.max-actions}, {@code es.bulk.flush-interval-ms}, {@code es.backoff.type}
-     * (NONE/CONSTANT/EXPONENTIAL), {@code es.backoff.retries}, {@code es.backoff.delay-ms},
-     * {@code es.index.alerts}, {@code es.index.executions}, {@code es.index.dead-letters}.
-     */
-    public static ElasticsearchSinkConfig fromParameters(Map<String, String> p) {
-        Builder b = builder().hosts(Objects.requireNonNull(p.get("es.hosts"), "es.hosts is required"));
-        if (p.containsKey("es.username") || p.containsKey("es.password")) b.basicAuth(p.get("es.username"), p.get("es.password"));
-        if (p.containsKey("es.api-key")) b.apiKey(p.get("es.api-key"));
-        if (p.containsKey("es.ca-certificate")) b.caCertificate(Path.of(p.get("es.ca-certificate")));
-        if (p.containsKey("es.bulk.max-actions")) b.bulkMaxActions(Integer.parseInt(p.get("es.bulk.max-actions")));
-        if (p.containsKey("es.bulk.flush-interval-ms")) b.bulkFlushIntervalMillis(Long.parseLong(p.get("es.bulk.flush-interval-ms")));
-        b.backoff(BackoffType.valueOf(p.getOrDefault("es.backoff.type", b.backoffType.name())),
-                Integer.parseInt(p.getOrDefault("es.backoff.retries", Integer.toString(b.backoffRetries))),
-                Long.parseLong(p.getOrDefault("es.backoff.delay-ms", Long.toString(b.backoffDelayMillis))));
-        return b.indices(p.getOrDefault("es.index.alerts", DEFAULT_ALERTS_INDEX),
-                p.getOrDefault("es.index.executions", DEFAULT_EXECUTIONS_INDEX),
-                p.getOrDefault("es.index.dead-letters", DEFAULT_DEAD_LETTERS_INDEX)).build();
-    }
-
     @Override
     public String toString() {
         return "ElasticsearchSinkConfig{hosts=" + hosts + ", auth=" + (apiKey != null ? "api-key" : username != null ? "basic:" + username : "none")

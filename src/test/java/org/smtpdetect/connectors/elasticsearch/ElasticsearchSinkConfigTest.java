@@ -7,20 +7,24 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import java.util.Map;
 import org.apache.flink.util.InstantiationUtil;
 import org.junit.jupiter.api.Test;
+import org.smtpdetect.config.JobOptions;
+import org.smtpdetect.job.StreamingJob;
 
 class ElasticsearchSinkConfigTest {
 
     @Test
-    void parametersOverrideDefaults() {
-        ElasticsearchSinkConfig cfg = ElasticsearchSinkConfig.fromParameters(Map.of(
-                "es.hosts", "http://127.0.0.1:9200, https://es2:9243", "es.api-key", "a2V5",
-                "es.bulk.flush-interval-ms", "250", "es.backoff.type", "CONSTANT", "es.index.alerts", "alerts-prod"));
+    void jobOptionsMapToTheSinkConfiguration() {
+        ElasticsearchSinkConfig cfg = StreamingJob.elasticsearch(JobOptions.fromArgs(
+                "--kafka.bootstrap-servers", "127.0.0.1:9092", "--es.hosts", "http://127.0.0.1:9200, https://es2:9243",
+                "--es.api-key", "a2V5", "--es.bulk.flush-interval", "250ms", "--es.bulk.max-retries", "3",
+                "--es.alert-index", "alerts-prod"));
 
         assertThat(cfg.hosts).containsExactly("http://127.0.0.1:9200", "https://es2:9243");
         assertThat(cfg.apiKey).isEqualTo("a2V5");
         assertThat(cfg.bulkFlushIntervalMillis).isEqualTo(250);
-        assertThat(cfg.bulkMaxActions).isEqualTo(1000);
-        assertThat(cfg.backoffType).isEqualTo(ElasticsearchSinkConfig.BackoffType.CONSTANT);
+        assertThat(cfg.bulkMaxActions).isEqualTo(500);
+        assertThat(cfg.backoffType).isEqualTo(ElasticsearchSinkConfig.BackoffType.EXPONENTIAL);
+        assertThat(cfg.backoffRetries).isEqualTo(3);
         assertThat(cfg.alertsIndex).isEqualTo("alerts-prod");
         assertThat(cfg.executionsIndex).isEqualTo(ElasticsearchSinkConfig.DEFAULT_EXECUTIONS_INDEX);
         assertThat(ElasticsearchClients.httpHosts(cfg)[1].toURI()).isEqualTo("https://es2:9243");

@@ -1,0 +1,50 @@
+package org.smtpdetect.connectors.kafka;
+
+import org.apache.flink.api.common.serialization.DeserializationSchema;
+import org.apache.flink.api.common.typeinfo.TypeInformation;
+import org.apache.flink.connector.kafka.source.reader.deserializer.KafkaRecordDeserializationSchema;
+import org.apache.flink.util.Collector;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.smtpdetect.job.EvaluatedEvent;
+import org.smtpdetect.job.EventEvaluator;
+import org.smtpdetect.rule.Rule;
+
+import java.util.List;
+
+/**
+ * Parses and evaluates each Kafka record's value inside the source reader, straight from the raw bytes. Never
+ * throws (a throwing deserializer fails the task): bad records come out as dead letters. Coordinates are the
+ * topic and {@code partition-offset}.
+ */
+public final class EvaluatingDeserializer implements KafkaRecordDeserializationSchema<EvaluatedEvent> {
+    private static final long serialVersionUID = 1L;
+
+    private final List<Rule> rules;
+    private final String timestampField;
+    private transient EventEvaluator evaluator;
+
+    public EvaluatingDeserializer(List<Rule> rules, String timestampField) {
+        this.rules = List.copyOf(rules);
+        this.timestampField = timestampField;
+    }
+
+    @Override
+    public void open(DeserializationSchema.InitializationContext context) {
+        evaluator = new EventEvaluator(rules, timestampField);
+    }
+
+    @Override
+    public void deserialize(ConsumerRecord<byte[], byte[]> record, Collector<EvaluatedEvent> out) {
+        if (evaluator == null) evaluator = new EventEvaluator(rules, timestampField);
+        out.collect(evaluator.evaluate(record.value(), record.topic(), position(record.partition(), record.offset())));
+    }
+
+    public static String position(int partition, long offset) {
+        return partition + "-" + offset;
+    }
+
+    @Override
+    public TypeInformation<EvaluatedEvent> getProducedType() {
+        return TypeInformation.of(EvaluatedEvent.class);
+    }
+}
