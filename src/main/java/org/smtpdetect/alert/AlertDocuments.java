@@ -59,7 +59,7 @@ public final class AlertDocuments {
             Map.Entry<String, JsonNode> f = it.next();
             if (!f.getKey().equals("@timestamp")) alert.set(f.getKey(), f.getValue());
         }
-        JsonNode originalEvent = source.get("event");
+        JsonNode originalEvent = source.has("event") ? source.get("event").deepCopy() : null;
         ObjectNode eventObj = alert.has("event") && alert.get("event").isObject() ? (ObjectNode) alert.get("event") : alert.putObject("event");
         eventObj.put("kind", "signal");
 
