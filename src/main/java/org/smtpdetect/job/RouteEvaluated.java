@@ -27,6 +27,7 @@ public final class RouteEvaluated extends ProcessFunction<EvaluatedEvent, Candid
     private final List<String> ruleIds;
     private final String spaceId;
     private transient Counter read;
+    private transient Counter parsed;
     private transient Counter matched;
     private transient Counter deadLettered;
     private transient long nextProgress;
@@ -40,6 +41,7 @@ public final class RouteEvaluated extends ProcessFunction<EvaluatedEvent, Candid
     @Override
     public void open(Configuration parameters) {
         read = getRuntimeContext().getMetricGroup().counter("eventsRead");
+        parsed = getRuntimeContext().getMetricGroup().counter("eventsParsed");
         matched = getRuntimeContext().getMetricGroup().counter("eventsMatched");
         deadLettered = getRuntimeContext().getMetricGroup().counter("eventsDeadLettered");
         nextProgress = System.currentTimeMillis() + PROGRESS_EVERY_MS;
@@ -53,6 +55,7 @@ public final class RouteEvaluated extends ProcessFunction<EvaluatedEvent, Candid
             deadLettered.inc();
             ctx.output(DEAD_LETTERS, DeadLetters.of(e.raw, e.origin, e.position, e.error, Instant.now()));
         } else {
+            parsed.inc();
             maxEventTime = Math.max(maxEventTime, e.timestamp);
             for (int i = 0; i < ruleIds.size(); i++) {
                 if ((e.matchedRules & (1L << i)) == 0) continue;
