@@ -4,7 +4,9 @@ import java.math.BigDecimal;
 import java.time.DateTimeException;
 import java.time.LocalDate;
 import java.time.LocalTime;
+import java.time.Month;
 import java.time.ZoneOffset;
+import java.time.chrono.IsoChronology;
 import java.time.format.DateTimeFormatter;
 import java.time.format.DateTimeFormatterBuilder;
 import java.time.format.ResolverStyle;
@@ -98,6 +100,68 @@ public final class Coercions {
                 throw MALFORMED;
             }
         }
+        long millis = isoDateTimeUtc(s);
+        return millis != NOT_SIMPLE ? millis : dateWithFormatter(s);
+    }
+
+    /** Result of {@link #isoDateTimeUtc} for text it leaves to the formatter. */
+    static final long NOT_SIMPLE = Long.MIN_VALUE;
+
+    /**
+     * The common spelling without the formatter: exactly {@code yyyy-MM-ddTHH:mm:ss}, an optional fraction of 1
+     * to 9 digits and an optional {@code Z}, with every field in range. {@link #NOT_SIMPLE} for any other text,
+     * valid or not, which {@link #dateWithFormatter} then decides; on the texts it accepts it gives the
+     * formatter's result.
+     */
+    static long isoDateTimeUtc(String s) {
+        int n = s.length();
+        if (n < 19 || n > 30 || s.charAt(4) != '-' || s.charAt(7) != '-' || s.charAt(10) != 'T'
+                || s.charAt(13) != ':' || s.charAt(16) != ':') {
+            return NOT_SIMPLE;
+        }
+        int year = digits(s, 0, 4);
+        int month = digits(s, 5, 2);
+        int day = digits(s, 8, 2);
+        int hour = digits(s, 11, 2);
+        int minute = digits(s, 14, 2);
+        int second = digits(s, 17, 2);
+        if (year < 0 || month < 1 || month > 12 || day < 1 || hour < 0 || hour > 23 || minute < 0 || minute > 59
+                || second < 0 || second > 59) {
+            return NOT_SIMPLE;
+        }
+        if (day > 28 && day > Month.of(month).length(IsoChronology.INSTANCE.isLeapYear(year))) {
+            return NOT_SIMPLE;
+        }
+        int i = 19;
+        int nano = 0;
+        if (i < n && s.charAt(i) == '.') {
+            int start = ++i;
+            while (i < n && i - start < 9 && s.charAt(i) >= '0' && s.charAt(i) <= '9') {
+                nano = nano * 10 + (s.charAt(i) - '0');
+                i++;
+            }
+            if (i == start) return NOT_SIMPLE;
+            for (int k = i - start; k < 9; k++) nano *= 10;
+        }
+        if (i < n && s.charAt(i) == 'Z') i++;
+        if (i != n) return NOT_SIMPLE;
+        long seconds = LocalDate.of(year, month, day).toEpochDay() * 86_400L + hour * 3_600L + minute * 60L + second;
+        return seconds * 1000 + nano / 1_000_000;
+    }
+
+    /** The value of {@code length} ASCII digits at {@code from}, or -1. */
+    private static int digits(String s, int from, int length) {
+        int v = 0;
+        for (int i = from; i < from + length; i++) {
+            char c = s.charAt(i);
+            if (c < '0' || c > '9') return -1;
+            v = v * 10 + (c - '0');
+        }
+        return v;
+    }
+
+    /** {@link #dateFromString} through the formatter only: the reference for any spelling but epoch millis. */
+    static long dateWithFormatter(String s) throws Malformed {
         try {
             TemporalAccessor t = STRICT_DATE_OPTIONAL_TIME.parse(s);
             int year = t.get(ChronoField.YEAR);

@@ -46,6 +46,45 @@ public final class IpAddresses {
      * Returns false, leaving {@code out} untouched, when Elasticsearch would reject the value.
      */
     public static boolean parse(String text, long[] out) {
+        return parseCanonicalIpv4(text, out) || parseWithLibrary(text, out);
+    }
+
+    /**
+     * The common case without the library: four decimal parts 0-255 without leading zeros and nothing else
+     * ({@code 10.1.2.3}). Returns false, leaving {@code out} untouched, for any other text, valid or not, which
+     * {@link #parseWithLibrary} then decides; on the texts it accepts it gives the library's result.
+     */
+    static boolean parseCanonicalIpv4(String s, long[] out) {
+        int n = s.length();
+        if (n < 7 || n > 15) return false;
+        long address = 0;
+        int parts = 0;
+        int value = 0;
+        int digits = 0;
+        for (int i = 0; i < n; i++) {
+            char c = s.charAt(i);
+            if (c == '.') {
+                if (digits == 0 || parts == 3) return false;
+                address = (address << 8) | value;
+                parts++;
+                value = 0;
+                digits = 0;
+            } else if (c >= '0' && c <= '9') {
+                if (digits > 0 && value == 0) return false; // a leading zero
+                value = value * 10 + (c - '0');
+                if (++digits > 3 || value > 255) return false;
+            } else {
+                return false;
+            }
+        }
+        if (digits == 0 || parts != 3) return false;
+        out[0] = 0L;
+        out[1] = MAPPED_V4_LO_PREFIX | (address << 8) | value;
+        return true;
+    }
+
+    /** {@link #parse} through the IP library only: the reference for any spelling. */
+    static boolean parseWithLibrary(String text, long[] out) {
         String address = stripZoneAsElasticsearchDoes(text);
         if (address == null) return false;
         IPAddress ip = new IPAddressString(address, STRICT).getAddress();
