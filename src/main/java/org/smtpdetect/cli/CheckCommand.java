@@ -1,5 +1,6 @@
 package org.smtpdetect.cli;
 
+import org.smtpdetect.event.NdjsonLines;
 import org.smtpdetect.event.ParsedEvent;
 import org.smtpdetect.kql.CompiledQuery;
 import org.smtpdetect.rule.Detector;
@@ -8,7 +9,6 @@ import org.smtpdetect.rule.RuleFormatException;
 import org.smtpdetect.rule.RuleLoader;
 
 import java.io.BufferedOutputStream;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintStream;
@@ -86,33 +86,16 @@ public final class CheckCommand {
 
     private static InputStream open(String input, InputStream stdin) throws IOException {
         InputStream in = input.equals("-") ? new NonClosing(stdin) : Files.newInputStream(Path.of(input));
-        if (input.endsWith(".gz")) in = new GZIPInputStream(in, 1 << 16);
-        return new java.io.BufferedInputStream(in, 1 << 16);
+        return input.endsWith(".gz") ? new GZIPInputStream(in, 1 << 16) : in;
     }
 
-    /** Splits raw bytes on '\n' (dropping a trailing '\r') and prints a verdict for each line. */
+    /** Prints a verdict for each line of the stream. */
     static void checkStream(InputStream in, Detector detector, boolean explain, PrintStream out) throws IOException {
-        ByteArrayOutputStream line = new ByteArrayOutputStream(4096);
-        int b;
-        boolean pending = false;
-        while ((b = in.read()) != -1) {
-            if (b == '\n') {
-                verdict(line, detector, explain, out);
-                line.reset();
-                pending = false;
-            } else {
-                line.write(b);
-                pending = true;
-            }
-        }
-        if (pending) verdict(line, detector, explain, out);
+        NdjsonLines lines = new NdjsonLines(in);
+        while (lines.next()) verdict(detector.parse(lines.buffer(), lines.offset(), lines.length()), detector, explain, out);
     }
 
-    private static void verdict(ByteArrayOutputStream line, Detector detector, boolean explain, PrintStream out) {
-        byte[] data = line.toByteArray();
-        int len = data.length;
-        if (len > 0 && data[len - 1] == '\r') len--;
-        ParsedEvent e = detector.parse(data, 0, len);
+    private static void verdict(ParsedEvent e, Detector detector, boolean explain, PrintStream out) {
         if (e.isError()) {
             out.println("error: " + e.error());
             return;

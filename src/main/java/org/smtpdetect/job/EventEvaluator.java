@@ -24,6 +24,11 @@ public final class EventEvaluator {
     }
 
     public EvaluatedEvent evaluate(byte[] data, String origin, String position) {
+        return data == null ? evaluate(null, 0, 0, origin, position) : evaluate(data, 0, data.length, origin, position);
+    }
+
+    /** Evaluates {@code data[offset, offset+length)}; the bytes are copied only for matches and dead letters. */
+    public EvaluatedEvent evaluate(byte[] data, int offset, int length, String origin, String position) {
         EvaluatedEvent out = new EvaluatedEvent();
         out.origin = origin;
         out.position = position;
@@ -35,16 +40,16 @@ public final class EventEvaluator {
         }
         ParsedEvent e;
         try {
-            e = detector.parse(data);
+            e = detector.parse(data, offset, length);
         } catch (RuntimeException unexpected) {
             // The parser reports bad input as errors; this guards the source against a parser bug.
             out.error = "internal parser failure: " + unexpected;
-            out.raw = data;
+            out.raw = copy(data, offset, length);
             return out;
         }
         if (e.isError()) {
             out.error = e.error();
-            out.raw = data;
+            out.raw = copy(data, offset, length);
             return out;
         }
         long ts = detector.eventTime(e, timestampField);
@@ -52,7 +57,7 @@ public final class EventEvaluator {
             out.error = timestampField.equals(Detector.EVENT_INGESTED)
                     ? "no usable timestamp: neither event.ingested nor @timestamp holds a date"
                     : "no usable timestamp: @timestamp is missing or not a date";
-            out.raw = data;
+            out.raw = copy(data, offset, length);
             return out;
         }
         out.timestamp = ts;
@@ -62,9 +67,13 @@ public final class EventEvaluator {
         }
         out.matchedRules = matched;
         if (matched != 0) {
-            out.raw = data;
+            out.raw = copy(data, offset, length);
             out.ignoredFields = e.ignoredFields().toArray(new String[0]);
         }
         return out;
+    }
+
+    private static byte[] copy(byte[] data, int offset, int length) {
+        return offset == 0 && length == data.length ? data : java.util.Arrays.copyOfRange(data, offset, offset + length);
     }
 }

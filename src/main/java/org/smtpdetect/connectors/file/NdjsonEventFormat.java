@@ -7,12 +7,11 @@ import org.apache.flink.connector.file.src.reader.BulkFormat;
 import org.apache.flink.connector.file.src.util.CheckpointedPosition;
 import org.apache.flink.connector.file.src.util.RecordAndPosition;
 import org.apache.flink.core.fs.FSDataInputStream;
+import org.smtpdetect.event.NdjsonLines;
 import org.smtpdetect.job.EvaluatedEvent;
 import org.smtpdetect.job.EventEvaluator;
 import org.smtpdetect.rule.Rule;
 
-import java.io.BufferedInputStream;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.util.ArrayList;
@@ -60,48 +59,29 @@ public final class NdjsonEventFormat implements BulkFormat<EvaluatedEvent, FileS
 
     private static final class LineReader implements Reader<EvaluatedEvent> {
         private final InputStream in;
+        private final NdjsonLines lines;
         private final String origin;
         private final EventEvaluator evaluator;
-        private final ByteArrayOutputStream line = new ByteArrayOutputStream(4096);
-        private long lineNumber;
-        private boolean eof;
 
         LineReader(FileSourceSplit split, long skipLines, EventEvaluator evaluator) throws IOException {
             FSDataInputStream raw = split.path().getFileSystem().open(split.path());
-            InputStream s = new BufferedInputStream(raw, 1 << 16);
-            this.in = split.path().getName().endsWith(".gz") ? new BufferedInputStream(new GZIPInputStream(s, 1 << 16), 1 << 16) : s;
+            this.in = split.path().getName().endsWith(".gz") ? new GZIPInputStream(raw, 1 << 16) : raw;
+            this.lines = new NdjsonLines(in);
             this.origin = split.path().toString();
             this.evaluator = evaluator;
-            while (lineNumber < skipLines && nextLine() != null) {
+            while (lines.lineNumber() < skipLines && lines.next()) {
                 // skip what was emitted before the checkpoint
             }
-        }
-
-        /** The next line's bytes without the line end, or null at the end of the file. */
-        private byte[] nextLine() throws IOException {
-            if (eof) return null;
-            line.reset();
-            int b;
-            while ((b = in.read()) != -1 && b != '\n') line.write(b);
-            if (b == -1) {
-                eof = true;
-                if (line.size() == 0) return null;
-            }
-            lineNumber++;
-            byte[] bytes = line.toByteArray();
-            int len = bytes.length;
-            if (len > 0 && bytes[len - 1] == '\r') return java.util.Arrays.copyOf(bytes, len - 1);
-            return bytes;
         }
 
         @Override
         public RecordIterator<EvaluatedEvent> readBatch() throws IOException {
             List<RecordAndPosition<EvaluatedEvent>> batch = new ArrayList<>(BATCH);
-            byte[] l;
-            while (batch.size() < BATCH && (l = nextLine()) != null) {
-                if (isBlank(l)) continue;
-                EvaluatedEvent e = evaluator.evaluate(l, origin, Long.toString(lineNumber));
-                batch.add(new RecordAndPosition<>(e, CheckpointedPosition.NO_OFFSET, lineNumber));
+            while (batch.size() < BATCH && lines.next()) {
+                if (lines.isBlank()) continue;
+                long n = lines.lineNumber();
+                EvaluatedEvent e = evaluator.evaluate(lines.buffer(), lines.offset(), lines.length(), origin, Long.toString(n));
+                batch.add(new RecordAndPosition<>(e, CheckpointedPosition.NO_OFFSET, n));
             }
             if (batch.isEmpty()) return null;
             Iterator<RecordAndPosition<EvaluatedEvent>> it = batch.iterator();
@@ -115,13 +95,6 @@ public final class NdjsonEventFormat implements BulkFormat<EvaluatedEvent, FileS
                 public void releaseBatch() {
                 }
             };
-        }
-
-        private static boolean isBlank(byte[] l) {
-            for (byte b : l) {
-                if (b != ' ' && b != '\t') return false;
-            }
-            return true;
         }
 
         @Override
