@@ -1,7 +1,8 @@
 package org.smtpdetect.job;
 
 import org.apache.kafka.clients.producer.KafkaProducer;
-import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
 import org.smtpdetect.testing.ElasticsearchService;
 import org.smtpdetect.testing.EsRest;
 import org.smtpdetect.testing.FlinkClusterProcesses;
@@ -35,7 +36,7 @@ import static org.smtpdetect.job.StreamingFixtures.smtpFlow;
 /**
  * The shaded job jar, submitted over REST to a real multi-process Flink cluster (the project's config.yaml, so
  * generic types are off and the jar must bring every dependency itself), reads a live Kafka stream and writes
- * to Elasticsearch 8; its only TaskManager is SIGKILLed mid-stream and a new one takes over. Every matching
+ * to Elasticsearch (7.17 and 8.19); its only TaskManager is SIGKILLed mid-stream and a new one takes over. Every matching
  * event ends up as exactly one alert, bad records as dead letters, and the job runs on after a restart.
  */
 class ClusterFailoverITCase {
@@ -43,14 +44,15 @@ class ClusterFailoverITCase {
     private static final Instant T0 = Instant.parse("2024-06-01T08:00:00Z");
     private static final Duration STARTUP = Duration.ofSeconds(120);
 
-    @Test
-    void shadedJarSurvivesLosingItsTaskManagerWithOneAlertPerMatchingEvent() throws Exception {
+    @ParameterizedTest
+    @MethodSource("org.smtpdetect.testing.ElasticsearchService#versions")
+    void shadedJarSurvivesLosingItsTaskManagerWithOneAlertPerMatchingEvent(String version) throws Exception {
         long started = System.nanoTime();
         Path jar = Path.of(System.getProperty("project.jar", "target/smtp-to-internet.jar"));
         assertThat(jar).isRegularFile();
-        ElasticsearchService es = ElasticsearchService.es8();
+        ElasticsearchService es = ElasticsearchService.get(version);
         KafkaService kafka = KafkaService.get();
-        String run = "failover-" + UUID.randomUUID().toString().substring(0, 8);
+        String run = "failover-" + version.replace('.', '-') + "-" + UUID.randomUUID().toString().substring(0, 8);
         String topic = run + "-packetbeat";
         String deadLetterTopic = run + "-dead-letters";
         String alerts = run + "-alerts";
@@ -63,7 +65,7 @@ class ClusterFailoverITCase {
                 "--es.status-index", run + "-executions", "--dead-letter.topic", deadLetterTopic,
                 "--max-out-of-orderness", "10s", "--idleness", "2s");
 
-        try (FlinkClusterProcesses cluster = FlinkClusterProcesses.builder().name("failover").build();
+        try (FlinkClusterProcesses cluster = FlinkClusterProcesses.builder().name(run).build();
              EventStream events = new EventStream(kafka, topic)) {
             cluster.startJobManager(STARTUP);
             FlinkProcess first = cluster.startTaskManager();
@@ -124,12 +126,12 @@ class ClusterFailoverITCase {
             long checkpoints = cluster.completedCheckpoints(jobId);
             cluster.cancelJob(jobId);
 
-            System.out.printf("Cluster failover: %d matching of %d events (%d before the kill), %d dead letters;"
+            System.out.printf("Cluster failover (%s): %d matching of %d events (%d before the kill), %d dead letters;"
                             + " submit to first alerts %.1f s; %d checkpoints and %d alerts before the kill;"
                             + " kill to restart %.1f s, to first checkpoint after it %.1f s, to new alerts %.1f s;"
                             + " %d restart(s), %d checkpoints in all; all %d alerts %.1f s after the last tick;"
                             + " test %.1f s%n",
-                    expected.size(), 2 * events.iterations.get(), producedBeforeKill / 2, events.expectedDeadLetters.size(),
+                    es, expected.size(), 2 * events.iterations.get(), producedBeforeKill / 2, events.expectedDeadLetters.size(),
                     seconds(submitted, firstAlerts), checkpointsBeforeKill, alertsBeforeKill,
                     seconds(killed, restarted), seconds(killed, recovered), seconds(killed, alertsResumed),
                     restarts, checkpoints, finalCount, seconds(events.finished, complete), seconds(started, System.nanoTime()));
