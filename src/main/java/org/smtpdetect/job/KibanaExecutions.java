@@ -20,6 +20,7 @@ import org.apache.flink.metrics.Counter;
 import org.apache.flink.metrics.MetricGroup;
 import org.apache.flink.runtime.state.FunctionInitializationContext;
 import org.apache.flink.runtime.state.FunctionSnapshotContext;
+import org.apache.flink.streaming.api.TimerService;
 import org.apache.flink.streaming.api.checkpoint.CheckpointedFunction;
 import org.apache.flink.streaming.api.functions.KeyedProcessFunction;
 import org.apache.flink.util.Collector;
@@ -83,8 +84,11 @@ import org.slf4j.LoggerFactory;
  *       {@code settled} when something is due;
  *   <li>{@code early-alerted}: {@code MapState<execution time, count>}, early alerts per unfired execution.
  * </ul>
- * Operator (union list) state holds the watermark at the last checkpoint; after a restore the lowest of the
- * subtasks' is used until Flink's own watermark passes it, so an event late before a restore is late after it.
+ * Operator (union list) state holds the watermark at the last checkpoint, read from the timer service when the
+ * snapshot is taken; after a restore the lowest of the subtasks' is used until Flink's own watermark passes it,
+ * so an event late before a restore is late after it. A subtask that has processed no element nor timer has
+ * no timer service at hand and contributes nothing (it does not know the watermark, it is not behind): with
+ * one rule, only one subtask ever sees an element.
  * Only matching events live in state, for at most look-back plus out-of-orderness while pending and
  * look-back plus allowed lateness as remembered ids; once the watermark passes everything, state and
  * timers are empty.
@@ -124,6 +128,8 @@ public class KibanaExecutions extends KeyedProcessFunction<String, Candidate, Al
     private transient ListState<Long> checkpointedWatermark;
     /** The highest watermark this instance knows of: seen, or restored (the lowest of all subtasks'). */
     private transient long watermark;
+    /** The operator's timer service, once an element or timer has shown it: the watermark at snapshots. */
+    private transient TimerService timerService;
 
     private transient Counter alertedCounter;
     private transient Counter lateCounter;
@@ -155,7 +161,7 @@ public class KibanaExecutions extends KeyedProcessFunction<String, Candidate, Al
         if (context.isRestored()) {
             long lowest = Long.MAX_VALUE;
             for (Long restored : checkpointedWatermark.get()) {
-                lowest = Math.min(lowest, restored);
+                if (restored != Long.MIN_VALUE) lowest = Math.min(lowest, restored);
             }
             watermark = lowest == Long.MAX_VALUE ? Long.MIN_VALUE : lowest;
         }
@@ -163,7 +169,10 @@ public class KibanaExecutions extends KeyedProcessFunction<String, Candidate, Al
 
     @Override
     public void snapshotState(FunctionSnapshotContext context) throws Exception {
-        checkpointedWatermark.update(List.of(watermark));
+        if (timerService != null) {
+            watermark = Math.max(watermark, timerService.currentWatermark());
+        }
+        checkpointedWatermark.update(watermark == Long.MIN_VALUE ? List.of() : List.of(watermark));
     }
 
     /**
@@ -172,7 +181,8 @@ public class KibanaExecutions extends KeyedProcessFunction<String, Candidate, Al
      * execution that already fired runs again.
      */
     private long currentWatermark(Context ctx) {
-        watermark = Math.max(watermark, ctx.timerService().currentWatermark());
+        timerService = ctx.timerService();
+        watermark = Math.max(watermark, timerService.currentWatermark());
         return watermark;
     }
 
@@ -232,6 +242,7 @@ public class KibanaExecutions extends KeyedProcessFunction<String, Candidate, Al
 
     @Override
     public void onTimer(long timestamp, OnTimerContext ctx, Collector<AlertDecision> out) throws Exception {
+        currentWatermark(ctx);
         ExecutionSchedule schedule = schedule(ctx.getCurrentKey());
         execute(schedule, timestamp + 1, ctx, out);
         forgetExpired(timestamp);

@@ -1,54 +1,48 @@
 package org.smtpdetect.job;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.RestartStrategyOptions;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.test.junit5.MiniClusterExtension;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.clients.producer.RecordMetadata;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
-import org.smtpdetect.alert.AlertIds;
 import org.smtpdetect.config.JobOptions;
-import org.smtpdetect.connectors.kafka.EvaluatingDeserializer;
-import org.smtpdetect.rule.RuleLoader;
 import org.smtpdetect.testing.ElasticsearchService;
 import org.smtpdetect.testing.EsRest;
 import org.smtpdetect.testing.KafkaService;
 
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
 import java.util.Set;
 import java.util.UUID;
-import java.util.function.BooleanSupplier;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.smtpdetect.job.StreamingFixtures.RULE_ID;
+import static org.smtpdetect.job.StreamingFixtures.alertId;
+import static org.smtpdetect.job.StreamingFixtures.alertedInStatusRecords;
+import static org.smtpdetect.job.StreamingFixtures.allHits;
+import static org.smtpdetect.job.StreamingFixtures.awaitUntil;
+import static org.smtpdetect.job.StreamingFixtures.badEvent;
+import static org.smtpdetect.job.StreamingFixtures.count;
+import static org.smtpdetect.job.StreamingFixtures.deadLetterKey;
+import static org.smtpdetect.job.StreamingFixtures.deadLetters;
+import static org.smtpdetect.job.StreamingFixtures.noise;
+import static org.smtpdetect.job.StreamingFixtures.send;
+import static org.smtpdetect.job.StreamingFixtures.smtpFlow;
 
 /**
  * Beat events produced to a real Kafka broker become alert documents in a real Elasticsearch (7.17 and 8.19),
  * exactly once each, through the job on a MiniCluster at parallelism 2 with checkpoints.
  */
 class KafkaToElasticsearchITCase {
-    private static final ObjectMapper JSON = new ObjectMapper();
-    private static final String RULE_ID = RuleLoader.loadDefault().ruleId();
-
     @RegisterExtension
     static final MiniClusterExtension FLINK = new MiniClusterExtension(new MiniClusterResourceConfiguration.Builder()
             .setNumberTaskManagers(1).setNumberSlotsPerTaskManager(4)
@@ -60,18 +54,6 @@ class KafkaToElasticsearchITCase {
         c.set(RestartStrategyOptions.RESTART_STRATEGY_FIXED_DELAY_ATTEMPTS, 2);
         c.set(RestartStrategyOptions.RESTART_STRATEGY_FIXED_DELAY_DELAY, Duration.ofMillis(200));
         return c;
-    }
-
-    /** A matching Packetbeat flow at {@code t}. */
-    private static String smtpFlow(Instant t, int i) {
-        return "{\"@timestamp\":\"" + t + "\",\"event\":{\"category\":[\"network_traffic\"],\"kind\":\"event\"},"
-                + "\"network\":{\"transport\":\"tcp\"},\"source\":{\"ip\":\"10.1.2." + (i % 250) + "\",\"port\":" + (40000 + i) + "},"
-                + "\"destination\":{\"ip\":\"203.0.113." + (i % 250) + "\",\"port\":587},\"host\":{\"name\":\"ws-" + i + "\"}}";
-    }
-
-    private static String noise(Instant t, int i) {
-        return "{\"@timestamp\":\"" + t + "\",\"event\":{\"category\":\"network\"},\"network\":{\"transport\":\"tcp\"},"
-                + "\"source\":{\"ip\":\"10.1.2.3\"},\"destination\":{\"ip\":\"10.9.9." + (i % 250) + "\",\"port\":25}}";
     }
 
     @ParameterizedTest
@@ -90,17 +72,14 @@ class KafkaToElasticsearchITCase {
         Set<String> expectedIds = new HashSet<>();
         Set<String> expectedDead = new HashSet<>();
         Instant t0 = Instant.parse("2024-06-01T08:00:00Z");
-        try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(kafka.clientProperties(), new ByteArraySerializer(), new ByteArraySerializer())) {
+        try (KafkaProducer<byte[], byte[]> producer = StreamingFixtures.producer(kafka)) {
             for (int i = 0; i < 60; i++) {
                 Instant t = t0.plusSeconds(20L * i);
-                RecordMetadata m = send(producer, topic, i % 2, smtpFlow(t, i));
-                expectedIds.add(AlertIds.alertId(topic, EvaluatingDeserializer.position(m.partition(), m.offset()), "default", RULE_ID));
+                expectedIds.add(alertId(send(producer, topic, i % 2, smtpFlow(t, i))));
                 send(producer, topic, (i + 1) % 2, noise(t, i));
             }
-            RecordMetadata bad = send(producer, topic, 0, "{\"@timestamp\":\"2024-06-01T08:05:00Z\",\"destination\":{\"port\":{\"n\":25}}}");
-            expectedDead.add(topic + ":" + EvaluatingDeserializer.position(bad.partition(), bad.offset()));
-            bad = send(producer, topic, 1, "not json at all");
-            expectedDead.add(topic + ":" + EvaluatingDeserializer.position(bad.partition(), bad.offset()));
+            expectedDead.add(deadLetterKey(send(producer, topic, 0, badEvent(Instant.parse("2024-06-01T08:05:00Z")))));
+            expectedDead.add(deadLetterKey(send(producer, topic, 1, "not json at all")));
             for (int p = 0; p < 2; p++) send(producer, topic, p, noise(t0.plus(Duration.ofHours(2)), p));
         }
 
@@ -140,11 +119,7 @@ class KafkaToElasticsearchITCase {
         assertThat(found.path("count").asInt()).isEqualTo(expectedIds.size());
 
         String statusIndex = run + "-executions";
-        rest.refresh(statusIndex);
-        JsonNode statuses = rest.search(statusIndex, "{\"size\":100}");
-        int alerted = 0;
-        for (JsonNode s : statuses) alerted += s.get("_source").get("alerted").asInt() + s.get("_source").get("late").asInt();
-        assertThat(alerted).isEqualTo(expectedIds.size());
+        assertThat(alertedInStatusRecords(rest, statusIndex)).isEqualTo(expectedIds.size());
 
         assertThat(deadLetters(kafka, deadLetterTopic)).containsExactlyInAnyOrderElementsOf(expectedDead);
 
@@ -153,7 +128,7 @@ class KafkaToElasticsearchITCase {
         for (JsonNode h : hits) createdAt.put(h.get("_id").asText(), h.get("_source").get("@timestamp").asText());
         args[5] = run + "-replay";
         JobClient replay = start(args);
-        awaitUntil(() -> statusCount(rest, statusIndex) > 0 && deadLetters(kafka, deadLetterTopic).size() >= 2 * expectedDead.size(),
+        awaitUntil(() -> count(rest, statusIndex) > 0 && deadLetters(kafka, deadLetterTopic).size() >= 2 * expectedDead.size(),
                 Duration.ofSeconds(90), "the replay to reach its end");
         Thread.sleep(3000);
         replay.cancel().get();
@@ -170,58 +145,5 @@ class KafkaToElasticsearchITCase {
         JobOptions options = JobOptions.fromArgs(args);
         StreamingJob.define(env, DetectionJob.settings(options, DetectionJob.loadRules(options)), options);
         return env.executeAsync("smtp-to-internet-it");
-    }
-
-    private static RecordMetadata send(KafkaProducer<byte[], byte[]> p, String topic, int partition, String value) throws Exception {
-        return p.send(new ProducerRecord<>(topic, partition, null, value.getBytes(StandardCharsets.UTF_8))).get();
-    }
-
-    private static long count(EsRest rest, String index) {
-        try {
-            rest.refresh(index);
-            return rest.count(index);
-        } catch (RuntimeException notYetCreated) {
-            return 0;
-        }
-    }
-
-    private static long statusCount(EsRest rest, String index) {
-        return count(rest, index);
-    }
-
-    private static List<JsonNode> allHits(EsRest rest, String index) {
-        rest.refresh(index);
-        List<JsonNode> out = new ArrayList<>();
-        rest.search(index, "{\"size\":1000,\"sort\":[\"_doc\"]}").forEach(out::add);
-        return out;
-    }
-
-    private static List<String> deadLetters(KafkaService kafka, String topic) {
-        Properties p = kafka.clientProperties();
-        p.put(ConsumerConfig.GROUP_ID_CONFIG, "check-" + UUID.randomUUID());
-        p.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
-        List<String> out = new ArrayList<>();
-        try (KafkaConsumer<byte[], byte[]> c = new KafkaConsumer<>(p, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
-            c.subscribe(List.of(topic));
-            long deadline = System.currentTimeMillis() + 3000;
-            while (System.currentTimeMillis() < deadline) {
-                for (ConsumerRecord<byte[], byte[]> r : c.poll(Duration.ofMillis(300))) {
-                    JsonNode d = JSON.readTree(r.value());
-                    assertThat(d.get("reason").asText()).isNotBlank();
-                    out.add(d.get("origin").asText() + ":" + d.get("position").asText());
-                }
-            }
-        } catch (java.io.IOException e) {
-            throw new IllegalStateException(e);
-        }
-        return out;
-    }
-
-    private static void awaitUntil(BooleanSupplier condition, Duration timeout, String what) throws InterruptedException {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() > deadline) throw new AssertionError("timed out waiting for " + what);
-            Thread.sleep(250);
-        }
     }
 }

@@ -14,6 +14,7 @@ import java.util.function.Supplier;
 import java.util.stream.Collectors;
 
 import org.apache.flink.runtime.checkpoint.OperatorSubtaskState;
+import org.apache.flink.streaming.util.AbstractStreamOperatorTestHarness;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -375,6 +376,50 @@ class KibanaExecutionsTest {
             h.endOfInput();
             assertThat(h.statuses()).containsExactly(status(T10, 0, 0, 0, 1, 0));
             h.assertDrained();
+        }
+    }
+
+    /**
+     * With one rule only one subtask sees elements; the others' snapshots must not pull the restored watermark
+     * down to nothing, or an execution that fired before the restore runs again.
+     */
+    @Test
+    void subtaskWithoutElementsDoesNotResetTheRestoredWatermark() throws Exception {
+        Candidate a = at("a", 2), b = at("b", 1);
+        OperatorSubtaskState busy;
+        OperatorSubtaskState idle;
+        try (ExecutionsHarness h = ExecutionsHarness.open(executions(100, false))) {
+            h.send(a);
+            h.watermark(T10 - 1);
+            busy = h.snapshot();
+        }
+        try (ExecutionsHarness h = ExecutionsHarness.open(executions(100, false))) {
+            h.watermark(T10 - 1);
+            idle = h.snapshot();
+        }
+        try (ExecutionsHarness h = ExecutionsHarness.restore(executions(100, false),
+                AbstractStreamOperatorTestHarness.repackageState(busy, idle))) {
+            h.send(b);
+            assertThat(h.alerts()).containsExactly(new AlertDecision(b, T10, true));
+        }
+    }
+
+    /** The watermark is read when the snapshot is taken, not when the last element or timer came. */
+    @Test
+    void watermarkAdvancedAfterTheLastElementIsTheOneRestored() throws Exception {
+        Candidate a = at("a", 2), b = at("b", 7);
+        OperatorSubtaskState snapshot;
+        try (ExecutionsHarness h = ExecutionsHarness.open(executions(100, false))) {
+            h.send(a);
+            h.watermark(T10 - 1);
+            h.watermark(T15 - 1); // nothing pending: no timer fires, no element comes
+            snapshot = h.snapshot();
+        }
+        try (ExecutionsHarness h = ExecutionsHarness.restore(executions(100, false), snapshot)) {
+            h.send(b); // last covered by T15, which ran before the snapshot
+            assertThat(h.alerts()).containsExactly(new AlertDecision(b, T15, true));
+            h.endOfInput();
+            assertThat(h.statuses()).containsExactly(status(T15, 0, 0, 0, 1, 0));
         }
     }
 
