@@ -39,7 +39,7 @@ public final class JobOptions implements Serializable {
 
     public static final List<Option> OPTIONS = List.of(
             new Option("rules", "", Kind.LIST, "Rule files to run (.toml detection-rules format, .ndjson Kibana export, .json), comma-separated. Empty: the bundled seed rule \"SMTP to the Internet\" v8."),
-            new Option("timestamp-field", "@timestamp", Kind.TIMESTAMP_FIELD, "Event time: `@timestamp`, or `event.ingested` falling back to `@timestamp` (Kibana's timestamp override)."),
+            new Option("timestamp-field", "@timestamp", Kind.TIMESTAMP_FIELD, "Event time: `@timestamp`, or `event.ingested` falling back to `@timestamp` (Kibana's timestamp override). When not set, a rule's `timestamp_override` decides."),
             new Option("max-out-of-orderness", "4m", Kind.DURATION, "Watermark bound for out-of-order events. Default: look-back minus interval, so an event Kibana could still see is never late."),
             new Option("idleness", "1m", Kind.DURATION, "A partition or file with no events for this long stops holding back the watermark."),
             new Option("early-alerts", "false", Kind.BOOLEAN, "Alert as soon as an event is evaluated instead of when its execution closes (see README)."),

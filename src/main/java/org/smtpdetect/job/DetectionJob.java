@@ -63,8 +63,27 @@ public final class DetectionJob {
     }
 
     static JobSettings settings(JobOptions options, List<Rule> rules) {
-        return new JobSettings(rules, options.text("timestamp-field"), options.duration("max-out-of-orderness"),
+        return new JobSettings(rules, timestampField(options, rules), options.duration("max-out-of-orderness"),
                 options.duration("idleness"), options.bool("early-alerts"), options.text("space-id"));
+    }
+
+    /**
+     * The event-time field: the option when given, else the rules' {@code timestamp_override} (Kibana reads
+     * {@code event.ingested} then). One field serves the whole job, so rules that disagree need the option.
+     */
+    static String timestampField(JobOptions options, List<Rule> rules) {
+        if (options.isSet("timestamp-field")) return options.text("timestamp-field");
+        java.util.Set<String> overrides = new java.util.TreeSet<>();
+        for (Rule r : rules) overrides.add(r.timestampOverride() == null ? Detector.TIMESTAMP : r.timestampOverride());
+        if (overrides.size() > 1) {
+            throw new IllegalArgumentException("rules read event time from different fields " + overrides
+                    + "; choose one with option --timestamp-field");
+        }
+        String field = overrides.iterator().next();
+        if (!field.equals(Detector.TIMESTAMP) && !field.equals(Detector.EVENT_INGESTED)) {
+            throw new IllegalArgumentException("rule timestamp_override " + field + " is not supported; use option --timestamp-field");
+        }
+        return field;
     }
 
     /** Job options set in the Flink configuration as {@code smtp.*}. */

@@ -1,0 +1,43 @@
+package org.smtpdetect.job;
+
+import org.junit.jupiter.api.Test;
+import org.smtpdetect.config.JobOptions;
+import org.smtpdetect.rule.Rule;
+import org.smtpdetect.rule.RuleLoader;
+
+import java.util.List;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+class DetectionJobTest {
+    private static final Rule SEED = RuleLoader.loadDefault();
+
+    private static Rule withOverride(String field) {
+        return new Rule(SEED.ruleId() + "-x", SEED.name(), SEED.description(), SEED.version(), SEED.type(), SEED.language(),
+                SEED.query(), SEED.index(), SEED.interval(), SEED.from(), SEED.lookBack(), SEED.maxSignals(), SEED.severity(),
+                SEED.riskScore(), SEED.tags(), SEED.threat(), SEED.falsePositives(), SEED.references(), SEED.author(),
+                SEED.license(), field);
+    }
+
+    @Test
+    void eventTimeFieldComesFromTheOptionElseTheRulesTimestampOverride() {
+        assertThat(DetectionJob.timestampField(JobOptions.fromArgs(), List.of(SEED))).isEqualTo("@timestamp");
+        assertThat(DetectionJob.timestampField(JobOptions.fromArgs(), List.of(withOverride("event.ingested")))).isEqualTo("event.ingested");
+        assertThat(DetectionJob.timestampField(JobOptions.fromArgs("--timestamp-field", "@timestamp"), List.of(withOverride("event.ingested"))))
+                .isEqualTo("@timestamp");
+        assertThatThrownBy(() -> DetectionJob.timestampField(JobOptions.fromArgs(), List.of(SEED, withOverride("event.ingested"))))
+                .hasMessageContaining("--timestamp-field");
+        assertThatThrownBy(() -> DetectionJob.timestampField(JobOptions.fromArgs(), List.of(withOverride("event.created"))))
+                .hasMessageContaining("not supported");
+    }
+
+    @Test
+    void schedulesComeFromTheRules() {
+        JobSettings s = DetectionJob.settings(JobOptions.fromArgs(), List.of(SEED));
+        ExecutionSchedule schedule = s.schedules().get(SEED.ruleId());
+        assertThat(schedule.intervalMillis).isEqualTo(300_000);
+        assertThat(schedule.lookBackMillis).isEqualTo(540_000);
+        assertThat(schedule.maxSignals).isEqualTo(100);
+    }
+}
