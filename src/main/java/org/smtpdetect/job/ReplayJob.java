@@ -41,7 +41,7 @@ public final class ReplayJob {
     private ReplayJob() {}
 
     /** What a replay wrote, for the summary and for tests. */
-    public record Result(long alerts, long statuses, long deadLetters, List<JsonNode> statusRecords) {}
+    public record Result(org.apache.flink.api.common.JobID jobId, long alerts, long statuses, long deadLetters, List<JsonNode> statusRecords) {}
 
     public static Result run(StreamExecutionEnvironment env, JobSettings settings, JobOptions options) throws Exception {
         List<Path> inputs = new ArrayList<>();
@@ -77,7 +77,7 @@ public final class ReplayJob {
         s.join();
         d.join();
         client.getJobExecutionResult().get();
-        Result result = new Result(alertCount.get(), statusRecords.size(), deadCount.get(), statusRecords);
+        Result result = new Result(client.getJobID(), alertCount.get(), statusRecords.size(), deadCount.get(), statusRecords);
         printSummary(result, System.err);
         return result;
     }

@@ -3,6 +3,9 @@ package org.smtpdetect.job;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.metrics.Counter;
+import org.apache.flink.runtime.testutils.InMemoryReporter;
 import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.test.junit5.MiniClusterExtension;
@@ -33,9 +36,16 @@ class ReplayITCase {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final String RULE_ID = RuleLoader.loadDefault().ruleId();
 
+    private static final InMemoryReporter METRICS = InMemoryReporter.createWithRetainedMetrics();
+
     @RegisterExtension
-    static final MiniClusterExtension FLINK = new MiniClusterExtension(
-            new MiniClusterResourceConfiguration.Builder().setNumberTaskManagers(1).setNumberSlotsPerTaskManager(2).build());
+    static final MiniClusterExtension FLINK = new MiniClusterExtension(new MiniClusterResourceConfiguration.Builder()
+            .setNumberTaskManagers(1).setNumberSlotsPerTaskManager(2)
+            .setConfiguration(METRICS.addToConfiguration(new Configuration())).build());
+
+    private static long counter(ReplayJob.Result result, String name) {
+        return METRICS.findMetrics(result.jobId(), name).values().stream().mapToLong(m -> ((Counter) m).getCount()).sum();
+    }
 
     @TempDir
     Path dir;
@@ -135,6 +145,15 @@ class ReplayITCase {
         assertThat(statuses.stream().mapToInt(s -> s.get("alerted").asInt() + s.get("late").asInt()).sum()).isEqualTo(alerts.size());
         assertThat(read("dead.ndjson")).extracting(d -> d.get("reason").asText()).anySatisfy(r -> assertThat(r).contains("no usable timestamp"))
                 .anySatisfy(r -> assertThat(r).contains("invalid JSON")).anySatisfy(r -> assertThat(r).contains("holds an object"));
+
+        long lines = Files.readAllLines(sample).stream().filter(l -> !l.isBlank()).count();
+        assertThat(counter(result, "eventsRead")).isEqualTo(lines);
+        assertThat(counter(result, "eventsDeadLettered")).isEqualTo(3);
+        assertThat(counter(result, "eventsParsed")).isEqualTo(lines - 3);
+        assertThat(counter(result, "eventsMatched")).isEqualTo(alerts.size());
+        assertThat(counter(result, "alerted")).isEqualTo(alerts.size());
+        assertThat(counter(result, "capped")).isEqualTo(capped.get("capped").asLong());
+        assertThat(counter(result, "lateAlerts")).isZero();
 
         JsonNode alert = alerts.stream().filter(a -> a.path("source").path("ip").asText().equals("10.20.1.77")).findFirst().orElseThrow();
         assertThat(alert.get("event").get("kind").asText()).isEqualTo("signal");
