@@ -1,6 +1,7 @@
 package org.smtpdetect;
 
 import org.smtpdetect.cli.CheckCommand;
+import org.smtpdetect.config.InvalidConfigurationException;
 
 import java.io.File;
 import java.lang.reflect.InvocationTargetException;
@@ -34,6 +35,8 @@ public final class Main {
             // Loaded by name so that 'check' never touches Flink classes.
             Class.forName("org.smtpdetect.job.DetectionJob").getMethod("main", String[].class).invoke(null, (Object) args);
         } catch (InvocationTargetException e) {
+            // The job already printed what to fix; a stack trace would only bury it.
+            if (e.getCause() instanceof InvalidConfigurationException) System.exit(2);
             if (e.getCause() instanceof Exception cause) throw cause;
             throw e;
         }

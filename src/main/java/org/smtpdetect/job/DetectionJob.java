@@ -3,6 +3,7 @@ package org.smtpdetect.job;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.ReadableConfig;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.smtpdetect.config.InvalidConfigurationException;
 import org.smtpdetect.config.JobOptions;
 import org.smtpdetect.rule.Detector;
 import org.smtpdetect.rule.Rule;
@@ -38,7 +39,7 @@ public final class DetectionJob {
             rules = loadRules(options);
         } catch (IllegalArgumentException e) {
             System.err.println("error: " + e.getMessage());
-            throw new IllegalArgumentException("invalid configuration: " + e.getMessage(), e);
+            throw new InvalidConfigurationException("invalid configuration: " + e.getMessage(), e);
         }
         LOG.info("Starting with rules {} and options {}", rules.stream().map(Rule::name).toList(), options);
         if (options.integer("parallelism") > 0) env.setParallelism(options.integer("parallelism"));
