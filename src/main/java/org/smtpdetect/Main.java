@@ -2,6 +2,7 @@ package org.smtpdetect;
 
 import org.smtpdetect.cli.CheckCommand;
 import org.smtpdetect.config.InvalidConfigurationException;
+import org.smtpdetect.config.JobOptions;
 
 import java.io.File;
 import java.lang.reflect.InvocationTargetException;
@@ -26,6 +27,10 @@ public final class Main {
         if (args.length > 0 && args[0].equals("check")) {
             System.exit(CheckCommand.run(Arrays.copyOfRange(args, 1, args.length), System.in, System.out, System.err));
         }
+        if (args.length > 0 && (args[0].equals("--help") || args[0].equals("-h") || args[0].equals("help"))) {
+            System.out.println(usage());
+            return;
+        }
         if (Boolean.getBoolean(FORK_PROPERTY)) {
             // Flink's embedded cluster loads job classes through the system class loader, which under
             // exec:java holds only Maven itself; a child JVM with the project's class path fixes that.
@@ -40,6 +45,25 @@ public final class Main {
             if (e.getCause() instanceof Exception cause) throw cause;
             throw e;
         }
+    }
+
+    static String usage() {
+        StringBuilder b = new StringBuilder(String.join("\n",
+                "SMTP to the Internet - Flink detection job",
+                "",
+                "  check [--explain] [--rule FILE] FILE...   test events against the rule (no Flink needed)",
+                "  (no options)                              replay the bundled sample on an embedded Flink",
+                "  --input PATH[,PATH] [--output FILE]       replay (backtest) NDJSON files or directories",
+                "  --kafka.bootstrap-servers ... --es.hosts ...   stream from Kafka to Elasticsearch",
+                "",
+                "Options (also settable in the Flink configuration as smtp.<name>):",
+                ""));
+        for (JobOptions.Option o : JobOptions.OPTIONS) {
+            b.append(String.format("  --%-36s %s%n", o.name() + (o.defaultValue().isEmpty() ? "" : " (" + o.defaultValue() + ")"),
+                    o.description().replace("`", "")));
+        }
+        b.append(String.format("  --%-36s %s%n", "kafka.property.<name>", "any Kafka client property (security.protocol, sasl.*, ssl.*)"));
+        return b.toString();
     }
 
     private static int runInChildJvm(String[] args) throws Exception {
