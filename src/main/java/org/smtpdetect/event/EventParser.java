@@ -20,11 +20,15 @@ import java.nio.charset.StandardCharsets;
 public final class EventParser {
     /** Elasticsearch's keyword {@code ignore_above} in the ECS templates: longer values are not indexed. */
     static final int KEYWORD_IGNORE_ABOVE = 1024;
-    private static final int MAX_DEPTH = 200;
+    /** Jackson's default nesting limit, which Elasticsearch keeps. */
+    private static final int MAX_DEPTH = 1000;
 
+    /** Configured as Elasticsearch configures its JSON parser: comments allowed, duplicate keys rejected. */
     private static final JsonFactory FACTORY = JsonFactory.builder()
             .enable(com.fasterxml.jackson.core.StreamReadFeature.STRICT_DUPLICATE_DETECTION)
-            .streamReadConstraints(StreamReadConstraints.builder().maxNestingDepth(MAX_DEPTH).build())
+            .enable(com.fasterxml.jackson.core.json.JsonReadFeature.ALLOW_JAVA_COMMENTS)
+            .streamReadConstraints(StreamReadConstraints.builder().maxNestingDepth(MAX_DEPTH)
+                    .maxStringLength(Integer.MAX_VALUE).build())
             .build();
 
     private final FieldSchema schema;

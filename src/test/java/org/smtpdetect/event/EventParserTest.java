@@ -146,6 +146,11 @@ class EventParserTest {
     }
 
     @Test
+    void commentsAreAllowedAsElasticsearchAllowsThem() {
+        assertThat(values("{/* beat */\"destination\":{\"port\":25} // trailing\n}", "destination.port").toString()).isEqualTo("[25]");
+    }
+
+    @Test
     void parserIsReusableAfterErrors() {
         assertThat(parser.parse("{oops").isError()).isTrue();
         assertThat(values("{\"destination\":{\"port\":25}}", "destination.port").toString()).isEqualTo("[25]");
