@@ -9,16 +9,32 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
+import javax.net.ssl.SSLContext;
 
-/** A minimal Elasticsearch REST client for tests: plain JSON over {@link HttpClient}, no authentication. */
+/** A minimal Elasticsearch REST client for tests: plain JSON over {@link HttpClient}, optionally over TLS with authentication. */
 public final class EsRest {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
     private final String url;
+    private final HttpClient http;
+    private final String authorization;
 
+    /** A client without authentication. */
     public EsRest(String url) {
         this.url = url;
+        this.http = HTTP;
+        this.authorization = null;
+    }
+
+    /**
+     * A client that trusts the CAs of {@code ssl} for https (hostnames are verified) and sends {@code authorization}
+     * (an {@code Authorization} header value such as {@code Basic ...} or {@code ApiKey ...}) with every request.
+     */
+    public EsRest(String url, SSLContext ssl, String authorization) {
+        this.url = url;
+        this.http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).sslContext(ssl).build();
+        this.authorization = authorization;
     }
 
     /** A response: status and body. */
@@ -92,8 +108,9 @@ public final class EsRest {
                 .timeout(Duration.ofSeconds(60))
                 .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
         if (body != null) b.header("Content-Type", "application/json");
+        if (authorization != null) b.header("Authorization", authorization);
         try {
-            HttpResponse<String> r = HTTP.send(b.build(), HttpResponse.BodyHandlers.ofString());
+            HttpResponse<String> r = http.send(b.build(), HttpResponse.BodyHandlers.ofString());
             return new Response(r.statusCode(), r.body());
         } catch (IOException e) {
             throw new UncheckedIOException(method + " " + url + path, e);

@@ -65,8 +65,15 @@ final class ServiceProcess {
 
     /** Runs a short command to completion, failing with its output if it does not exit 0 in time. */
     static void run(List<String> command, Path workDir, Duration timeout) {
+        run(command, workDir, Map.of(), timeout);
+    }
+
+    /** Like {@link #run(List, Path, Duration)}, with extra environment variables. */
+    static void run(List<String> command, Path workDir, Map<String, String> env, Duration timeout) {
         try {
-            Process p = new ProcessBuilder(command).directory(workDir.toFile()).redirectErrorStream(true).start();
+            ProcessBuilder pb = new ProcessBuilder(command).directory(workDir.toFile()).redirectErrorStream(true);
+            pb.environment().putAll(env);
+            Process p = pb.start();
             java.util.concurrent.CompletableFuture<String> output = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
                 try {
                     return new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);

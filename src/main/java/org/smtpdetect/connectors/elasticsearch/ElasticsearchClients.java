@@ -1,6 +1,9 @@
 package org.smtpdetect.connectors.elasticsearch;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.ByteArrayInputStream;
+import java.io.IOException;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
@@ -11,6 +14,7 @@ import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
 import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLException;
 import javax.net.ssl.TrustManagerFactory;
 import org.apache.http.Header;
 import org.apache.http.HttpEntityEnclosingRequest;
@@ -18,6 +22,8 @@ import org.apache.http.HttpHeaders;
 import org.apache.http.HttpHost;
 import org.apache.http.HttpRequestInterceptor;
 import org.apache.http.message.BasicHeader;
+import org.apache.http.util.EntityUtils;
+import org.elasticsearch.client.ResponseException;
 import org.elasticsearch.client.RestClient;
 import org.elasticsearch.client.RestClientBuilder;
 
@@ -77,8 +83,55 @@ public final class ElasticsearchClients {
         }
     };
 
+    /**
+     * {@code e} from a request made with {@code cfg}, reworded when the cause is the set-up: credentials rejected
+     * (401), privileges missing (403) or a server certificate not trusted. The message names the host, the
+     * authentication used and what to check; other failures are returned as they are.
+     */
+    public static IOException explain(IOException e, ElasticsearchSinkConfig cfg) {
+        String auth = cfg.apiKey != null ? "the API key" : cfg.username != null ? "user '" + cfg.username + "'" : "no credentials";
+        if (e instanceof ResponseException) {
+            ResponseException re = (ResponseException) e;
+            int status = re.getResponse().getStatusLine().getStatusCode();
+            String host = re.getResponse().getHost().toURI();
+            String request = re.getResponse().getRequestLine().getMethod() + " " + re.getResponse().getRequestLine().getUri();
+            if (status == 401) {
+                String hint = cfg.apiKey != null ? "check that the key is the encoded form and has not expired or been invalidated"
+                        : cfg.username != null ? "check the password and that the user exists"
+                        : "the cluster requires basic auth or an API key";
+                return new IOException("authentication failed at " + host + " (HTTP 401 Unauthorized) with " + auth + ": " + hint
+                        + ": " + errorReason(re), e);
+            }
+            if (status == 403) {
+                return new IOException("authorization failed at " + host + " (HTTP 403 Forbidden): " + auth + " may not " + request
+                        + ": " + errorReason(re), e);
+            }
+            return e;
+        }
+        if (e instanceof SSLException) {
+            String hint = cfg.caCertificatePem == null
+                    ? "no CA certificate is configured, so only the JVM's default CAs are trusted: configure the CA that signed"
+                            + " Elasticsearch's certificate"
+                    : "check that the configured CA signed Elasticsearch's certificate and that the certificate names the host";
+            return new IOException("TLS connection to " + String.join(",", cfg.hosts) + " failed: " + e.getMessage() + " (" + hint + ")", e);
+        }
+        return e;
+    }
+
+    /** {@code error.reason} of an Elasticsearch error response, or its body. */
+    private static String errorReason(ResponseException e) {
+        try {
+            String body = e.getResponse().getEntity() == null ? "" : EntityUtils.toString(e.getResponse().getEntity());
+            JsonNode reason = new ObjectMapper().readTree(body)
+                    .path("error").path("reason");
+            return reason.isTextual() ? reason.asText() : body;
+        } catch (IOException | RuntimeException notJson) {
+            return e.getResponse().getStatusLine().toString();
+        }
+    }
+
     /** Trusts exactly the certificates in {@code pem} (hostnames are still verified). */
-    static SSLContext sslContext(String pem) {
+    public static SSLContext sslContext(String pem) {
         try {
             KeyStore trust = KeyStore.getInstance(KeyStore.getDefaultType());
             trust.load(null, null);

@@ -35,7 +35,11 @@ public final class ElasticsearchTemplates {
 
     private ElasticsearchTemplates() {}
 
-    /** Call once from the job's main() before execution. Returns the names of the templates it (re)wrote. */
+    /**
+     * Call once from the job's main() before execution. Returns the names of the templates it (re)wrote. This is
+     * the job's first request to the cluster: rejected credentials, missing privileges and untrusted certificates
+     * fail it with a message saying so ({@link ElasticsearchClients#explain}).
+     */
     public static List<String> ensureTemplates(ElasticsearchSinkConfig cfg) throws IOException {
         try (RestClient client = ElasticsearchClients.restClient(cfg)) {
             List<String> written = new ArrayList<>();
@@ -43,6 +47,8 @@ public final class ElasticsearchTemplates {
                 if (ensureTemplate(client, t.getKey(), t.getValue())) written.add(t.getKey());
             }
             return written;
+        } catch (IOException e) {
+            throw ElasticsearchClients.explain(e, cfg);
         }
     }
 

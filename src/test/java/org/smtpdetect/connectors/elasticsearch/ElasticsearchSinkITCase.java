@@ -2,7 +2,6 @@ package org.smtpdetect.connectors.elasticsearch;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Queue;
@@ -12,12 +11,9 @@ import java.util.stream.IntStream;
 import org.apache.flink.api.common.JobExecutionResult;
 import org.apache.flink.api.common.JobID;
 import org.apache.flink.configuration.Configuration;
-import org.apache.flink.configuration.PipelineOptions;
-import org.apache.flink.configuration.RestartStrategyOptions;
 import org.apache.flink.metrics.Counter;
 import org.apache.flink.runtime.testutils.InMemoryReporter;
 import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
-import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.test.junit5.MiniClusterExtension;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -155,17 +151,8 @@ class ElasticsearchSinkITCase {
 
     private static JobExecutionResult run(List<SinkDocument> docs, ElasticsearchSinkConfig cfg, String index, WriteMode mode)
             throws Exception {
-        Configuration conf = new Configuration();
-        conf.set(PipelineOptions.GENERIC_TYPES, false);
-        conf.set(RestartStrategyOptions.RESTART_STRATEGY, "fixed-delay");
-        conf.set(RestartStrategyOptions.RESTART_STRATEGY_FIXED_DELAY_ATTEMPTS, 1);
-        conf.set(RestartStrategyOptions.RESTART_STRATEGY_FIXED_DELAY_DELAY, Duration.ofMillis(500));
-        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(conf);
-        env.setParallelism(2);
-        env.enableCheckpointing(500);
-        env.fromData(SinkDocument.class, docs.toArray(SinkDocument[]::new)).rebalance()
-                .addSink(ElasticsearchSinks.create(cfg, index, mode, ElasticsearchSinkITCase::collectRejected)).name("elasticsearch");
-        return env.execute("elasticsearch sink " + mode);
+        return SinkTestJobs.run(docs, ElasticsearchSinks.create(cfg, index, mode, ElasticsearchSinkITCase::collectRejected),
+                "elasticsearch sink " + mode);
     }
 
     /** A static method reference: serializing the sink must not copy the queue. */
