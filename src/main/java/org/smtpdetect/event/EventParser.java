@@ -173,11 +173,8 @@ public final class EventParser {
                     }
                     break;
                 case LONG:
-                    if (v == JsonToken.VALUE_NUMBER_INT) {
-                        if (p.getNumberType() == JsonParser.NumberType.BIG_INTEGER) throw Coercions.MALFORMED;
-                        values.addLong(p.getLongValue());
-                    } else if (v == JsonToken.VALUE_NUMBER_FLOAT) {
-                        values.addLong(Coercions.longFromDouble(p.getDoubleValue()));
+                    if (v.isNumeric()) {
+                        values.addLong(longFromNumber(p, v));
                     } else if (v == JsonToken.VALUE_STRING) {
                         String s = p.getText();
                         if (!s.isEmpty()) values.addLong(Coercions.longFromString(s)); // "" indexes as null
@@ -196,11 +193,8 @@ public final class EventParser {
                     }
                     break;
                 case DATE:
-                    if (v == JsonToken.VALUE_NUMBER_INT) {
-                        if (p.getNumberType() == JsonParser.NumberType.BIG_INTEGER) throw Coercions.MALFORMED;
-                        values.addLong(p.getLongValue());
-                    } else if (v == JsonToken.VALUE_NUMBER_FLOAT) {
-                        values.addLong(Coercions.longFromDouble(p.getDoubleValue()));
+                    if (v.isNumeric()) {
+                        values.addLong(longFromNumber(p, v)); // epoch_millis
                     } else if (v == JsonToken.VALUE_STRING) {
                         values.addLong(Coercions.dateFromString(p.getText()));
                     } else {
@@ -223,6 +217,13 @@ public final class EventParser {
         } catch (Coercions.Malformed e) {
             event.ignore(target.path);
         }
+    }
+
+    /** A JSON number as a long: integers in range, floats truncated as Elasticsearch coerces them. */
+    private static long longFromNumber(JsonParser p, JsonToken v) throws IOException, Coercions.Malformed {
+        if (v == JsonToken.VALUE_NUMBER_FLOAT) return Coercions.longFromDouble(p.getDoubleValue());
+        if (p.getNumberType() == JsonParser.NumberType.BIG_INTEGER) throw Coercions.MALFORMED;
+        return p.getLongValue();
     }
 
     private static boolean isBlank(byte[] data, int offset, int length) {
