@@ -13,7 +13,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 
 /** Builds Kibana exception exports and value lists in a directory, and evaluates events against them. */
 final class Exceptions {
@@ -51,20 +50,7 @@ final class Exceptions {
 
     /** The export as Kibana writes it: the list, its items, the summary line. */
     Path write() {
-        StringBuilder b = new StringBuilder("{\"list_id\":\"relay-exceptions\",\"name\":\"Relays\",\"namespace_type\":\"single\","
-                + "\"type\":\"detection\",\"description\":\"d\",\"id\":\"0f0\",\"os_types\":[],\"tags\":[],\"version\":1}\n");
-        for (String i : items) b.append(i).append('\n');
-        b.append("{\"exported_exception_list_count\":1,\"exported_exception_list_item_count\":").append(items.size())
-                .append(",\"missing_exception_list_item_count\":0,\"missing_exception_list_items\":[],\"missing_exception_lists\":[],"
-                        + "\"missing_exception_lists_count\":0}\n");
-        Path file = dir.resolve("relay-exceptions.ndjson");
-        try {
-            Files.createDirectories(dir);
-            Files.writeString(file, b);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-        return file;
+        return KibanaExport.write(dir.resolve("relay-exceptions.ndjson"), "relay-exceptions", "Relays", items);
     }
 
     ExceptionSources sources() {
@@ -114,7 +100,4 @@ final class Exceptions {
                 + "\",\"type\":\"list\"}";
     }
 
-    static Map<String, Object> none() {
-        return Map.of();
-    }
 }
