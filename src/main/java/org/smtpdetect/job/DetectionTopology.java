@@ -1,9 +1,9 @@
 package org.smtpdetect.job;
 
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
+import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.connector.source.Source;
 import org.apache.flink.api.java.functions.KeySelector;
-import org.apache.flink.streaming.api.datastream.BroadcastStream;
 import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
@@ -54,17 +54,17 @@ public final class DetectionTopology {
         JobSettings.Exceptions exceptions = settings.exceptions();
         ExceptionFilesSource.Settings watched = new ExceptionFilesSource.Settings(exceptions.files(),
                 exceptions.valueListDirectory(), exceptions.pollInterval(), settings.rules(), exceptions.initial().digest);
-        BroadcastStream<ExceptionsVersion> versions = env
+        DataStream<ExceptionsVersion> versions = env
                 .fromSource(watchExceptions ? ExceptionFilesSource.watching(watched) : ExceptionFilesSource.fixed(watched),
                         WatermarkStrategy.noWatermarks(), EXCEPTIONS_SOURCE_UID)
-                .uid(EXCEPTIONS_SOURCE_UID).setParallelism(1)
-                .broadcast(KibanaExecutions.EXCEPTIONS);
+                .uid(EXCEPTIONS_SOURCE_UID).setParallelism(1);
 
+        KibanaExecutions executions = new KibanaExecutions(settings.schedules(), settings.earlyAlerts(),
+                KibanaExecutions.DEFAULT_ALLOWED_LATENESS, settings.rules(), exceptions.initial());
         SingleOutputStreamOperator<AlertDecision> decisions = candidates
                 .keyBy(new ByRule())
-                .connect(versions)
-                .process(new KibanaExecutions(settings.schedules(), settings.earlyAlerts(),
-                        KibanaExecutions.DEFAULT_ALLOWED_LATENESS, settings.rules(), exceptions.initial()))
+                .connect(versions.broadcast())
+                .transform(EXECUTIONS_UID, TypeInformation.of(AlertDecision.class), new ExecutionsOperator(executions))
                 .name(EXECUTIONS_UID).uid(EXECUTIONS_UID);
 
         sinks.alerts().attach(decisions

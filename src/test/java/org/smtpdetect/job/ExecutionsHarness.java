@@ -22,13 +22,15 @@ import org.apache.flink.runtime.operators.testutils.MockEnvironmentBuilder;
 import org.apache.flink.runtime.state.heap.HeapKeyedStateBackend;
 import org.apache.flink.streaming.api.operators.co.CoBroadcastWithKeyedOperator;
 import org.apache.flink.streaming.api.watermark.Watermark;
+import org.apache.flink.streaming.runtime.watermarkstatus.WatermarkStatus;
 import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
 import org.apache.flink.streaming.util.AbstractStreamOperatorTestHarness;
 import org.smtpdetect.connectors.exceptions.ExceptionsVersion;
 
 /**
- * A {@link KibanaExecutions} in a keyed broadcast operator test harness, with its metrics and outputs at hand. The
- * broadcast input (exceptions versions) is at the end-of-time watermark, as the exceptions source puts it.
+ * A {@link KibanaExecutions} in its {@link ExecutionsOperator} in a test harness, with its metrics and outputs at hand.
+ * The broadcast input (exceptions versions) is at the end-of-time watermark, as a finished (bounded) exceptions
+ * source leaves it: only the events' watermark may run executions.
  */
 final class ExecutionsHarness implements AutoCloseable {
     static final long MINUTE = 60_000L;
@@ -47,7 +49,7 @@ final class ExecutionsHarness implements AutoCloseable {
                     }
                 })
                 .build();
-        harness = new Harness(new CoBroadcastWithKeyedOperator<>(executions, List.of(KibanaExecutions.EXCEPTIONS)), environment);
+        harness = new Harness(new ExecutionsOperator(executions), environment);
     }
 
     /** A fresh, open harness. */
@@ -103,6 +105,10 @@ final class ExecutionsHarness implements AutoCloseable {
             operator.processWatermark2(new Watermark(timestamp));
         }
 
+        void processWatermarkStatus(WatermarkStatus status) throws Exception {
+            operator.processWatermarkStatus1(status);
+        }
+
         int numKeyedStateEntries() {
             return ((HeapKeyedStateBackend<?>) operator.getKeyedStateBackend()).numKeyValueStateEntries();
         }
@@ -132,6 +138,11 @@ final class ExecutionsHarness implements AutoCloseable {
             watermark = timestamp;
             harness.processWatermark(timestamp);
         }
+    }
+
+    /** The events input goes idle (idleness), or active again. */
+    void eventsIdle(boolean idle) throws Exception {
+        harness.processWatermarkStatus(idle ? WatermarkStatus.IDLE : WatermarkStatus.ACTIVE);
     }
 
     void endOfInput() throws Exception {

@@ -61,6 +61,24 @@ class KibanaExecutionsExceptionsTest {
         return new ExecutionStatus(RULE, t, candidates, alerted, capped, late, dropped, excepted);
     }
 
+    /** Only the events move event time: idle events next to a finished exceptions input run no execution. */
+    @Test
+    void idleEventsBesideAFinishedExceptionsInputRunNoExecution() throws Exception {
+        Candidate a = at("a", 2, "ws-1");
+        try (ExecutionsHarness h = ExecutionsHarness.open(executions(100, false, ExceptionSources.none()))) {
+            h.send(a);
+            h.watermark(T5 - 10_000);
+            h.eventsIdle(true);
+            assertThat(h.alerts()).isEmpty();
+            assertThat(h.harness.numEventTimeTimers()).isPositive();
+            h.eventsIdle(false);
+            h.watermark(T5 - 1);
+            assertThat(h.alerts()).containsExactly(alert(a, T5));
+            h.endOfInput();
+            h.assertDrained();
+        }
+    }
+
     @Test
     void anEventExceptedOnArrivalNeverBecomesACandidateAndIsNeverCapped() throws Exception {
         Candidate a = at("a", 2, "relay-1"), b = at("b", 3, "ws-1"), c = at("c", 4, "relay-1");

@@ -1,6 +1,5 @@
 package org.smtpdetect.connectors.exceptions;
 
-import org.apache.flink.api.common.eventtime.Watermark;
 import org.apache.flink.api.connector.source.ReaderOutput;
 import org.apache.flink.api.connector.source.SourceReader;
 import org.apache.flink.api.connector.source.SourceReaderContext;
@@ -30,7 +29,7 @@ final class ExceptionFilesReader implements SourceReader<ExceptionsVersion, Exce
     private final ScheduledExecutorService timer;
     private ExceptionFilesSplit split;
     private boolean noMoreSplits;
-    private boolean watermarkSent;
+    private boolean idle;
     private boolean emittedSinceStart;
     private long nextPoll;
     /** The problem last logged, so a file that stays broken is reported once. */
@@ -56,10 +55,10 @@ final class ExceptionFilesReader implements SourceReader<ExceptionsVersion, Exce
 
     @Override
     public InputStatus pollNext(ReaderOutput<ExceptionsVersion> output) {
-        if (!watermarkSent) {
-            // Versions carry no event time: never hold back the watermark of what they are connected to.
-            output.emitWatermark(new Watermark(Long.MAX_VALUE));
-            watermarkSent = true;
+        if (!idle) {
+            // Versions carry no event time: this output never holds back or moves a watermark.
+            output.markIdle();
+            idle = true;
         }
         if (split == null) return noMoreSplits ? InputStatus.END_OF_INPUT : InputStatus.NOTHING_AVAILABLE;
         long now = System.currentTimeMillis();

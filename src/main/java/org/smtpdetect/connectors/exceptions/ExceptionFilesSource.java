@@ -19,9 +19,9 @@ import java.util.List;
  * (the first read after a start or restore is always emitted). A file that no longer parses keeps the last good
  * version in force and is logged once, until it parses again. One split, so one reader: run it at parallelism 1.
  *
- * <p>The reader emits the end-of-time watermark at once: the versions carry no event time, and the operators
- * connected to them must follow the events' watermark alone. Bounded (for replays, which read the files once at
- * start), it emits nothing and ends.
+ * <p>The versions carry no event time: the reader marks its output idle at once, and whatever consumes them must
+ * follow the events' watermark alone. Bounded (for replays, which read the files once at start), it emits nothing
+ * and ends.
  */
 public final class ExceptionFilesSource implements Source<ExceptionsVersion, ExceptionFilesSplit, List<ExceptionFilesSplit>> {
     private static final long serialVersionUID = 1L;
