@@ -226,6 +226,19 @@ class ExceptionFilesTest {
                 .hasMessageContaining("holds 65537 values; Kibana inlines at most 65536");
     }
 
+    /** The example in examples/exceptions (the README runs it on the bundled sample) loads and does what it says. */
+    @Test
+    void theRepositorysExampleLoads() {
+        Path root = Path.of(System.getProperty("basedir", "")).toAbsolutePath().resolve("examples/exceptions");
+        Exceptions.Compiled c = compile(ExceptionSources.read(List.of(root.resolve("mail-relays.ndjson")), root.resolve("value-lists")));
+        assertThat(c.set.summary()).isEqualTo("1 list, 2 items, 1 value list");
+        assertThat(c.set.warnings()).isEmpty();
+        assertThat(c.match("{\"source\":{\"ip\":\"192.168.10.19\"}}", Exceptions.NOW).label()).isEqualTo("mail-relays/nated-relays \"NATed mail relays\"");
+        String sensor = "{\"host\":{\"name\":\"zeek-sensor-1\"},\"destination\":{\"port\":25}}";
+        assertThat(c.match(sensor, java.time.Instant.parse("2024-05-01T10:20:00Z").toEpochMilli())).isNotNull();
+        assertThat(c.match(sensor, java.time.Instant.parse("2024-05-01T10:25:00Z").toEpochMilli())).isNull();
+    }
+
     @Test
     void valueListImportRulesBlankLinesTrimAndDuplicates() {
         ValueList l = ValueList.parse("x", "x.txt", "\uFEFF a\r\n\n\u00A0b\u3000\rb\n a \n   \n");
