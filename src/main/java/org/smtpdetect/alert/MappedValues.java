@@ -12,18 +12,21 @@ import org.smtpdetect.event.IpAddresses;
 final class MappedValues {
     private MappedValues() {}
 
-    /** True or false for the numeric, ip, date and boolean types; null for types this does not judge by value. */
+    /**
+     * True or false for the numeric, ip, date and boolean types (a JSON null fits any: it is indexed as missing);
+     * null for types this does not judge by value.
+     */
     static Boolean fits(String type, JsonNode v) {
         switch (type) {
-            case "long": return integral(v, Long.MIN_VALUE, Long.MAX_VALUE);
-            case "integer": return integral(v, Integer.MIN_VALUE, Integer.MAX_VALUE);
-            case "short": return integral(v, Short.MIN_VALUE, Short.MAX_VALUE);
-            case "byte": return integral(v, Byte.MIN_VALUE, Byte.MAX_VALUE);
-            case "float": case "half_float": return floating(v, true);
-            case "double": case "scaled_float": return floating(v, false);
-            case "ip": return ip(v);
-            case "date": case "date_nanos": return date(v);
-            case "boolean": return bool(v);
+            case "long": return v.isNull() || integral(v, Long.MIN_VALUE, Long.MAX_VALUE);
+            case "integer": return v.isNull() || integral(v, Integer.MIN_VALUE, Integer.MAX_VALUE);
+            case "short": return v.isNull() || integral(v, Short.MIN_VALUE, Short.MAX_VALUE);
+            case "byte": return v.isNull() || integral(v, Byte.MIN_VALUE, Byte.MAX_VALUE);
+            case "float": case "half_float": return v.isNull() || floating(v, true);
+            case "double": case "scaled_float": return v.isNull() || floating(v, false);
+            case "ip": return v.isNull() || ip(v);
+            case "date": case "date_nanos": return v.isNull() || date(v);
+            case "boolean": return v.isNull() || bool(v);
             default: return null;
         }
     }

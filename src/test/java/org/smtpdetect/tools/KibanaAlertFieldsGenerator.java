@@ -35,7 +35,7 @@ public final class KibanaAlertFieldsGenerator {
         System.out.println("wrote " + out);
     }
 
-    static JsonNode fixture() throws IOException {
+    public static JsonNode fixture() throws IOException {
         try (InputStream in = KibanaAlertFieldsGenerator.class.getResourceAsStream(FIXTURE)) {
             if (in == null) throw new IOException("missing test resource " + FIXTURE);
             return JSON.readTree(in);
@@ -61,7 +61,7 @@ public final class KibanaAlertFieldsGenerator {
     }
 
     /** The resource: the composed fields with the mapping attributes only (type, ignore_above, multi_fields, index, format). */
-    static String render(JsonNode fixture) throws IOException {
+    public static String render(JsonNode fixture) throws IOException {
         ObjectNode doc = JSON.createObjectNode();
         doc.put("description", "Kibana's security alert field map without its ECS part: the security (8.0.0 to 9.6.0"
                 + " alerts, 8.0.0 rules), legacy and framework field maps composed as Kibana's index template composes"

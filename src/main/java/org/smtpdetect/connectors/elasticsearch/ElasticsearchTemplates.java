@@ -77,8 +77,7 @@ public final class ElasticsearchTemplates {
         try (RestClient client = ElasticsearchClients.restClient(cfg)) {
             List<String> written = new ArrayList<>();
             for (Map.Entry<String, String> t : templates(cfg).entrySet()) {
-                String json = t.getKey().equals(cfg.alertsIndex) ? withSupportedTypes(client, t.getValue()) : t.getValue();
-                if (ensureTemplate(client, t.getKey(), json)) written.add(t.getKey());
+                if (ensureTemplate(client, t.getKey(), t.getValue(), t.getKey().equals(cfg.alertsIndex))) written.add(t.getKey());
             }
             updateExistingIndices(client, cfg.alertsIndex);
             return written;
@@ -177,10 +176,11 @@ public final class ElasticsearchTemplates {
         }
     }
 
-    private static boolean ensureTemplate(RestClient client, String name, String json) throws IOException {
+    private static boolean ensureTemplate(RestClient client, String name, String json, boolean detectTypes) throws IOException {
         int ours = JSON.readTree(json).path("version").asInt();
         Integer installed = installedVersion(client, name);
         if (installed != null && installed >= ours) return false;
+        if (detectTypes) json = withSupportedTypes(client, json);
         Request put = new Request("PUT", "/_index_template/" + name);
         put.setEntity(new NStringEntity(json, ContentType.APPLICATION_JSON));
         client.performRequest(put);
@@ -215,7 +215,13 @@ public final class ElasticsearchTemplates {
         }
         for (Iterator<Map.Entry<String, JsonNode>> it = indices.fields(); it.hasNext(); ) {
             Map.Entry<String, JsonNode> index = it.next();
-            updateIndex(client, index.getKey(), index.getValue().path("settings").path("index"));
+            try {
+                updateIndex(client, index.getKey(), index.getValue().path("settings").path("index"));
+            } catch (ResponseException e) {
+                if (e.getResponse().getStatusLine().getStatusCode() != 403) throw e;
+                LOG.warn("Cannot update the mappings of existing alert index {}: the credentials lack the manage privilege"
+                        + " on it ({}); new alerts still go to it with its present mappings", index.getKey(), reason(e));
+            }
         }
     }
 
