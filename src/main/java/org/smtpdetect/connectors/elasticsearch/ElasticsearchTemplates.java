@@ -121,13 +121,14 @@ public final class ElasticsearchTemplates {
      * {@code template} as this node can install it: simulated until the node accepts it, each mapping type it
      * reports missing replaced by its stand-in. Logs one line naming the substitutions, if any.
      */
-    static String withSupportedTypes(RestClient client, String template) throws IOException {
+    static String withSupportedTypes(RestClient client, String name, String template) throws IOException {
         ObjectNode t = (ObjectNode) JSON.readTree(template);
         Map<String, String> substituted = new LinkedHashMap<>();
         while (true) {
             String missing;
             try {
-                Request simulate = new Request("POST", "/_index_template/_simulate");
+                // Simulated under its own name, so an installed older version is replaced rather than overlapping.
+                Request simulate = new Request("POST", "/_index_template/_simulate/" + name);
                 simulate.setEntity(new NStringEntity(JSON.writeValueAsString(t), ContentType.APPLICATION_JSON));
                 client.performRequest(simulate);
                 break;
@@ -180,7 +181,7 @@ public final class ElasticsearchTemplates {
         int ours = JSON.readTree(json).path("version").asInt();
         Integer installed = installedVersion(client, name);
         if (installed != null && installed >= ours) return false;
-        if (detectTypes) json = withSupportedTypes(client, json);
+        if (detectTypes) json = withSupportedTypes(client, name, json);
         Request put = new Request("PUT", "/_index_template/" + name);
         put.setEntity(new NStringEntity(json, ContentType.APPLICATION_JSON));
         client.performRequest(put);
@@ -237,7 +238,10 @@ public final class ElasticsearchTemplates {
         Set<String> kept = new TreeSet<>();
         dropConflicts((ObjectNode) update.path("properties"), existing.path("properties"), "", kept);
         boolean strictIndex = !"true".equals(settings.path("mapping").path("ignore_malformed").asText());
-        if (strictIndex) addIgnoreMalformed(update.path("properties"));
+        if (strictIndex) {
+            keepWithIgnoreMalformed((ObjectNode) update.path("properties"), existing.path("properties"));
+            addIgnoreMalformed(update.path("properties"));
+        }
 
         int limit = Math.max(TOTAL_FIELDS_LIMIT, Math.max(settings.path("mapping").path("total_fields").path("limit").asInt(1000),
                 countFields(existing.path("properties"), update.path("properties"))));
@@ -294,6 +298,28 @@ public final class ElasticsearchTemplates {
             if (old.has(e.getKey()) && !kind(old.get(e.getKey())).equals(kind(e.getValue()))) return true;
         }
         return false;
+    }
+
+    /**
+     * Adds to {@code update} the existing value fields it does not mention (e.g. typed by an older index's
+     * dynamic mapping), so that they too get {@code ignore_malformed}: a later alert whose value does not fit
+     * such a field then loses that value instead of being rejected.
+     */
+    private static void keepWithIgnoreMalformed(ObjectNode update, JsonNode existing) {
+        for (Iterator<Map.Entry<String, JsonNode>> it = existing.fields(); it.hasNext(); ) {
+            Map.Entry<String, JsonNode> e = it.next();
+            JsonNode old = e.getValue();
+            JsonNode now = update.get(e.getKey());
+            if (old.has("properties")) {
+                if (now == null) now = update.putObject(e.getKey());
+                if (now.isObject() && !now.has("type") || "object".equals(now.path("type").asText())) {
+                    ObjectNode props = now.has("properties") ? (ObjectNode) now.get("properties") : ((ObjectNode) now).putObject("properties");
+                    keepWithIgnoreMalformed(props, old.get("properties"));
+                }
+            } else if (now == null && IGNORE_MALFORMED_TYPES.contains(old.path("type").asText())) {
+                update.set(e.getKey(), old.deepCopy());
+            }
+        }
     }
 
     private static void addIgnoreMalformed(JsonNode properties) {
