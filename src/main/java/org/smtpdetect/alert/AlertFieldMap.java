@@ -72,9 +72,17 @@ public final class AlertFieldMap {
 
     private static volatile AlertFieldMap alertIndex;
 
+    /** What the map knows about one path, found with one lookup: its field, if mapped, and whether fields lie below it. */
+    record PathInfo(Field field, boolean parent, boolean nested) {
+        /** Kibana's getIsEcsFieldObject, with nested: a JSON object belongs here. */
+        boolean takesObject() {
+            return parent || (field != null && OBJECT_TYPES.contains(field.type()));
+        }
+    }
+
     private final Map<String, Field> fields;
     private final Set<String> parents;
-    private final Set<String> nested;
+    private final Map<String, PathInfo> paths;
 
     private AlertFieldMap(Map<String, Field> fields, Set<String> extraNested) {
         this.fields = Collections.unmodifiableMap(fields);
@@ -87,7 +95,17 @@ public final class AlertFieldMap {
             if (f.type().equals("nested")) n.add(f.name());
         }
         this.parents = Collections.unmodifiableSet(p);
-        this.nested = Collections.unmodifiableSet(n);
+        Map<String, PathInfo> info = new java.util.HashMap<>();
+        Set<String> all = new HashSet<>(fields.keySet());
+        all.addAll(p);
+        all.addAll(n);
+        for (String path : all) info.put(path, new PathInfo(fields.get(path), p.contains(path), n.contains(path)));
+        this.paths = info;
+    }
+
+    /** What the map knows about {@code path}, or null when nothing (an unmapped path). */
+    PathInfo info(String path) {
+        return paths.get(path);
     }
 
     /** The alert index's fields: ECS as Kibana takes it, Kibana's security alert fields, and {@code detection.*}. */
@@ -115,22 +133,6 @@ public final class AlertFieldMap {
     /** The field mapped at {@code path}, or null (an object path or an unmapped one). */
     public Field field(String path) {
         return fields.get(path);
-    }
-
-    /** True when {@code path} is a mapped field or an object holding mapped fields (Kibana's getIsEcsField). */
-    boolean isKnown(String path) {
-        return fields.containsKey(path) || parents.contains(path);
-    }
-
-    /** True when a JSON object belongs at {@code path} (Kibana's getIsEcsFieldObject, with nested). */
-    boolean takesObject(String path) {
-        Field f = fields.get(path);
-        return (f != null && OBJECT_TYPES.contains(f.type())) || parents.contains(path);
-    }
-
-    /** True when {@code path} is a nested field, in ECS (where Kibana leaves it unmapped) or in the map. */
-    boolean isNested(String path) {
-        return nested.contains(path);
     }
 
     /**

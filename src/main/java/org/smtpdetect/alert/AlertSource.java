@@ -79,20 +79,21 @@ public final class AlertSource {
             String key = e.getKey();
             JsonNode value = e.getValue();
             String fullPath = path.isEmpty() ? key : path + "." + key;
+            int keyStart = fullPath.length() - key.length();
             if (rejectedName(key) || (topLevel && (BANNED.contains(firstSegment(key)) || METADATA.contains(key)))
-                    || crossesNested(path, key)) {
+                    || crossesNested(fullPath, keyStart)) {
                 it.remove();
                 r.removed().add(new Removed(fullPath, value));
                 continue;
             }
             boolean deleted = false;
             if (value.isArray()) {
-                traverseArray((ArrayNode) value, fullPath, r);
+                traverseArray((ArrayNode) value, fullPath, keyStart, r);
                 if (value.isEmpty()) {
                     it.remove();
                     deleted = true;
                 }
-            } else if (!compliant(value, fullPath)) {
+            } else if (!compliant(value, fullPath, keyStart)) {
                 it.remove();
                 r.removed().add(new Removed(fullPath, value));
                 deleted = true;
@@ -116,15 +117,15 @@ public final class AlertSource {
     }
 
     /** Filters an array in place: nested arrays first, then each item as its own value of {@code path}. */
-    private void traverseArray(ArrayNode array, String path, Result r) {
+    private void traverseArray(ArrayNode array, String path, int keyStart, Result r) {
         for (JsonNode item : array) {
-            if (item.isArray()) traverseArray((ArrayNode) item, path, r);
+            if (item.isArray()) traverseArray((ArrayNode) item, path, keyStart, r);
         }
         List<JsonNode> kept = new ArrayList<>(array.size());
         for (JsonNode v : array) {
             if (v.isArray()) {
                 if (!v.isEmpty()) kept.add(v);
-            } else if (!compliant(v, path)) {
+            } else if (!compliant(v, path, keyStart)) {
                 r.removed().add(new Removed(path, v));
             } else if (v.isObject()) {
                 traverseObject((ObjectNode) v, path, false, r);
@@ -139,36 +140,41 @@ public final class AlertSource {
         }
     }
 
-    /** Kibana's computeIsEcsCompliant, with values judged as Elasticsearch parses them. */
-    private boolean compliant(JsonNode value, String path) {
-        if (path.indexOf('.') >= 0 && !validDottedPath(path)) return false;
-        if (map.isNested(path)) return value.isObject() || value.isNull();
-        if (!map.isKnown(path)) return true;
+    /**
+     * Kibana's computeIsEcsCompliant, with values judged as Elasticsearch parses them. {@code keyStart} is where
+     * the last key begins in {@code path}: the parents before it were checked on the way down (only an object or
+     * an unmapped value is descended into), so Kibana's dotted-path check needs only the key's own dots.
+     */
+    private boolean compliant(JsonNode value, String path, int keyStart) {
+        if (!validDottedKey(path, keyStart)) return false;
+        AlertFieldMap.PathInfo info = map.info(path);
+        if (info == null) return true;
+        if (info.nested()) return value.isObject() || value.isNull();
         if (value.isNull()) return true;
-        AlertFieldMap.Field f = map.field(path);
-        String type = f == null ? "object" : f.type();
-        if (type.equals("geo_point")) return true;
-        Boolean fits = MappedValues.fits(type, value);
-        if (fits != null) return fits;
-        if (map.takesObject(path)) return value.isObject();
+        AlertFieldMap.Field f = info.field();
+        if (f != null) {
+            if (f.type().equals("geo_point")) return true;
+            Boolean fits = MappedValues.fits(f.type(), value);
+            if (fits != null) return fits;
+        }
+        if (info.takesObject()) return value.isObject();
         return !value.isObject() && !immenseTerm(f, value);
     }
 
-    /** Kibana's validateDottedPathInEcsMappings: every parent of a dotted path must be an object if it is mapped. */
-    private boolean validDottedPath(String path) {
-        for (int dot = path.indexOf('.'); dot > 0; dot = path.indexOf('.', dot + 1)) {
-            String parent = path.substring(0, dot);
-            if (map.isKnown(parent) && !map.takesObject(parent)) return false;
+    /** Kibana's validateDottedPathInEcsMappings over the key's own dots: each parent must be an object if it is mapped. */
+    private boolean validDottedKey(String path, int keyStart) {
+        for (int dot = path.indexOf('.', keyStart); dot > 0; dot = path.indexOf('.', dot + 1)) {
+            AlertFieldMap.PathInfo parent = map.info(path.substring(0, dot));
+            if (parent != null && !parent.takesObject()) return false;
         }
         return true;
     }
 
     /** A dotted key whose own dots cross a nested field ({@code "threat.enrichments.matched": ...}). */
-    private boolean crossesNested(String parentPath, String key) {
-        int start = parentPath.isEmpty() ? 0 : parentPath.length() + 1;
-        String full = parentPath.isEmpty() ? key : parentPath + "." + key;
-        for (int dot = key.indexOf('.'); dot > 0; dot = key.indexOf('.', dot + 1)) {
-            if (map.isNested(full.substring(0, start + dot))) return true;
+    private boolean crossesNested(String fullPath, int keyStart) {
+        for (int dot = fullPath.indexOf('.', keyStart); dot > 0; dot = fullPath.indexOf('.', dot + 1)) {
+            AlertFieldMap.PathInfo parent = map.info(fullPath.substring(0, dot));
+            if (parent != null && parent.nested()) return true;
         }
         return false;
     }
@@ -201,12 +207,21 @@ public final class AlertSource {
      * whitespace, only dots, or a dotted name with an empty or blank segment before its last dot.
      */
     static boolean rejectedName(String key) {
-        if (key.isEmpty() || key.isBlank()) return true;
-        if (key.indexOf('.') < 0) return false;
-        String[] parts = key.split("\\.");
-        if (parts.length == 0) return true;
-        for (String p : parts) if (p.isBlank()) return true;
-        return false;
+        int n = key.length();
+        int end = n;
+        while (end > 0 && key.charAt(end - 1) == '.') end--; // trailing dots are dropped, as Java's split drops them
+        if (end == 0) return true;
+        boolean text = false;
+        for (int i = 0; i < end; i++) {
+            char c = key.charAt(i);
+            if (c == '.') {
+                if (!text) return true;
+                text = false;
+            } else if (!Character.isWhitespace(c)) {
+                text = true;
+            }
+        }
+        return !text;
     }
 
     private static String firstSegment(String key) {
