@@ -18,9 +18,7 @@ import java.util.Map;
  * composes them: the security maps in version order (each spreads the previous one), the rules map, then the
  * legacy and framework maps, a later map winning for a field it defines.
  *
- * <pre>
- * mvn -B -q -Pecs-fields test ...   (the ECS table)     java -cp ... org.smtpdetect.tools.KibanaAlertFieldsGenerator
- * </pre>
+ * <p>Run with the ECS table: {@code mvn -B -q -Pecs-fields test -Decs.source=... -Decs.tag=... -Decs.commit=...}.
  */
 public final class KibanaAlertFieldsGenerator {
     static final String FIXTURE = "/kibana/alert-field-maps.json";
