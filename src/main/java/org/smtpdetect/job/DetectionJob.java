@@ -71,7 +71,7 @@ public final class DetectionJob {
     static JobSettings settings(JobOptions options, List<Rule> rules) {
         return new JobSettings(rules, timestampField(options, rules), options.duration("max-out-of-orderness"),
                 options.duration("idleness"), options.bool("early-alerts"), options.text("space-id"),
-                loadExceptions(options, rules));
+                JobSettings.kibanaRuleUuids(options.list("kibana.rule-uuid"), rules), loadExceptions(options, rules));
     }
 
     /** Reads the exception files and value lists and compiles them for the rules, logging what to look at. */

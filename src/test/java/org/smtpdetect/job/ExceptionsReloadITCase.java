@@ -133,7 +133,7 @@ class ExceptionsReloadITCase {
         Files.writeString(exceptions, "{\"list_id\":\"relays\"}\n{\"item_id\": half-saved\n");
         List<String> errors = captureErrors();
         JobSettings original = new JobSettings(settings.rules(), settings.timestampField(), settings.maxOutOfOrderness(),
-                settings.idleness(), settings.earlyAlerts(), settings.spaceId(), new JobSettings.Exceptions(List.of(exceptions.toString()),
+                settings.idleness(), settings.earlyAlerts(), settings.spaceId(), settings.kibanaRuleUuids(), new JobSettings.Exceptions(List.of(exceptions.toString()),
                 null, Duration.ofMillis(300), startUp));
         JobClient second = start(original, options, dir, savepoint);
         try (KafkaProducer<byte[], byte[]> producer = StreamingFixtures.producer(kafka)) {
