@@ -109,6 +109,18 @@ public final class EventParser {
 
     private static final int LEAF_CONFLICT = Integer.MIN_VALUE;
 
+    /** Every leaf value of the object the parser is at, for a flattened field queried by its own name. */
+    private String readFlattened(JsonParser p, FieldSchema.Node target) throws IOException {
+        int depth = 1;
+        while (depth > 0) {
+            JsonToken t = p.nextToken();
+            if (t == JsonToken.START_OBJECT || t == JsonToken.START_ARRAY) depth++;
+            else if (t == JsonToken.END_OBJECT || t == JsonToken.END_ARRAY) depth--;
+            else if (t.isScalarValue() && t != JsonToken.VALUE_NULL) addScalar(p, t, target);
+        }
+        return null;
+    }
+
     /**
      * Follows a dotted key from {@code node}: null when no schema field lies under it; a marker node when the
      * key goes below a leaf field ({@code destination.port.number}), which Elasticsearch rejects.
@@ -121,6 +133,8 @@ public final class EventParser {
             String part = dot < 0 ? key.substring(start) : key.substring(start, dot);
             n = n.children.get(part);
             if (n == null || dot < 0) return n;
+            if (n.isLeaf() && !n.isObject() && n.type == FieldType.FLATTENED) return n; // a leaf below the field
+            if (n.isLeaf() && !n.isObject() && n.type == FieldType.FLATTENED_KEY) return null; // another key
             if (n.isLeaf() && !n.isObject()) {
                 FieldSchema.Node conflict = new FieldSchema.Node(n.path);
                 conflict.slot = LEAF_CONFLICT;
@@ -134,6 +148,11 @@ public final class EventParser {
         switch (v) {
             case START_OBJECT:
                 if (target.isLeaf() && !target.isObject()) {
+                    if (target.type == FieldType.FLATTENED) return readFlattened(p, target);
+                    if (target.type == FieldType.FLATTENED_KEY) {
+                        p.skipChildren(); // deeper keys of the flattened field, not this one
+                        return null;
+                    }
                     return "not a document: field [" + target.path + "] holds an object where a value belongs";
                 }
                 return readObject(p, target);
@@ -164,6 +183,10 @@ public final class EventParser {
                     if (s.length() <= KEYWORD_IGNORE_ABOVE) values.addString(s);
                     break;
                 }
+                case WILDCARD: case TEXT: case FLATTENED: case FLATTENED_KEY:
+                    // No ignore_above; text is analysed when a query reads it.
+                    values.addString(p.getText());
+                    break;
                 case IP:
                     if (v == JsonToken.VALUE_STRING || v.isNumeric() || v.isBoolean()) {
                         if (!IpAddresses.parse(p.getText(), ip)) throw Coercions.MALFORMED;
