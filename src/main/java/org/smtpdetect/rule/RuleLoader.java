@@ -87,9 +87,14 @@ public final class RuleLoader {
     private static Rule fromNode(JsonNode n, String file, String prefix) {
         Fields f = new Fields(n, file, prefix);
         String type = f.text("type", null);
-        if (!"query".equals(type)) throw f.error("type", "is " + type + ": type " + type + " is not supported (the job runs query rules)");
+        if (!"query".equals(type)) {
+            throw new RuleFormatException(f.file() + ": type " + type + " is not supported (field '" + f.prefix + "type'; the job runs query rules)");
+        }
         String language = f.text("language", "kuery");
-        if (!"kuery".equals(language)) throw f.error("language", "is " + language + ": language " + language + " is not supported (the job runs KQL, kuery)");
+        if (!"kuery".equals(language)) {
+            throw new RuleFormatException(f.file() + ": language " + language + " is not supported (field '" + f.prefix
+                    + "language'; the job runs KQL, kuery)");
+        }
         refuseUnhonoured(f);
         String query = f.text("query", null).strip();
         if (query.isEmpty()) throw f.error("query", "is empty");
