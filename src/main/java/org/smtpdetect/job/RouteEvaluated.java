@@ -48,6 +48,8 @@ public final class RouteEvaluated extends ProcessFunction<EvaluatedEvent, Candid
         maxEventTime = Long.MIN_VALUE;
     }
 
+    private static final int[] NONE = new int[0];
+
     @Override
     public void processElement(EvaluatedEvent e, Context ctx, Collector<Candidate> out) {
         read.inc();
@@ -57,8 +59,7 @@ public final class RouteEvaluated extends ProcessFunction<EvaluatedEvent, Candid
         } else {
             parsed.inc();
             maxEventTime = Math.max(maxEventTime, e.timestamp);
-            for (int i = 0; i < ruleIds.size(); i++) {
-                if ((e.matchedRules & (1L << i)) == 0) continue;
+            for (int i : e.matchedRules == null ? NONE : e.matchedRules) {
                 matched.inc();
                 String ruleId = ruleIds.get(i);
                 out.collect(new Candidate(ruleId, AlertIds.alertId(e.origin, e.position, spaceId, ruleId), e.timestamp,

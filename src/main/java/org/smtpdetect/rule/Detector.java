@@ -54,7 +54,17 @@ public final class Detector {
      * read), so one parse serves the rules and whatever else tests the event.
      */
     public static Detector of(List<Rule> rules, Map<String, FieldType> extraFields) {
-        return of(rules, FieldTypes.bundled(), extraFields);
+        return of(rules, fieldTypes(rules), extraFields);
+    }
+
+    /**
+     * The field types the rules compile with: the bundled table with the site's types the rules carry
+     * ({@code --field-types}); the rules of one job carry the same.
+     */
+    public static FieldTypes fieldTypes(List<Rule> rules) {
+        Map<String, String> overrides = new LinkedHashMap<>();
+        for (Rule r : rules) overrides.putAll(r.fieldTypes());
+        return FieldTypes.bundled().withOverrides(overrides);
     }
 
     /** Compiles the rules with these field types (the bundled table with a site's overrides, see FieldTypes). */

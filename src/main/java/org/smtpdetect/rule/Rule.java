@@ -3,6 +3,7 @@ package org.smtpdetect.rule;
 import java.io.Serializable;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 
 /**
  * A Kibana query rule, as Elastic's rule formats define it (detection-rules TOML {@code [rule]}, or a Kibana
@@ -16,6 +17,8 @@ import java.util.List;
  *                          with the query as Kibana's {@code buildEsQuery} applies them
  * @param overrides         what an alert takes from its event instead of the rule: name, severity, risk score; and
  *                          the building block type
+ * @param fieldTypes        the site's own field types the rule is compiled with, over the bundled table
+ *                          ({@code --field-types}: field to mapping type, and analyzer after a tab)
  */
 public record Rule(
         String ruleId,
@@ -41,12 +44,32 @@ public record Rule(
         String timestampOverride,
         List<ExceptionListRef> exceptionsList,
         List<String> filters,
-        Overrides overrides) implements Serializable {
+        Overrides overrides,
+        Map<String, String> fieldTypes) implements Serializable {
 
     public Rule {
         exceptionsList = exceptionsList == null ? List.of() : List.copyOf(exceptionsList);
         filters = filters == null ? List.of() : List.copyOf(filters);
         overrides = overrides == null ? Overrides.NONE : overrides;
+        fieldTypes = fieldTypes == null ? Map.of() : Map.copyOf(fieldTypes);
+    }
+
+    /** A rule with filters and overrides, compiled with the bundled field types. */
+    public Rule(String ruleId, String name, String description, int version, String type, String language, String query,
+                List<String> index, Duration interval, String from, Duration lookBack, int maxSignals, String severity,
+                int riskScore, List<String> tags, List<Threat> threat, List<String> falsePositives, List<String> references,
+                List<String> author, String license, String timestampOverride, List<ExceptionListRef> exceptionsList,
+                List<String> filters, Overrides overrides) {
+        this(ruleId, name, description, version, type, language, query, index, interval, from, lookBack, maxSignals,
+                severity, riskScore, tags, threat, falsePositives, references, author, license, timestampOverride,
+                exceptionsList, filters, overrides, Map.of());
+    }
+
+    /** This rule compiled with a site's field types (see {@link #fieldTypes()}). */
+    public Rule withFieldTypes(Map<String, String> types) {
+        return new Rule(ruleId, name, description, version, type, language, query, index, interval, from, lookBack, maxSignals,
+                severity, riskScore, tags, threat, falsePositives, references, author, license, timestampOverride,
+                exceptionsList, filters, overrides, types);
     }
 
     /** A rule with no filters and no overrides. */
@@ -56,7 +79,7 @@ public record Rule(
                 List<String> author, String license, String timestampOverride, List<ExceptionListRef> exceptionsList) {
         this(ruleId, name, description, version, type, language, query, index, interval, from, lookBack, maxSignals,
                 severity, riskScore, tags, threat, falsePositives, references, author, license, timestampOverride,
-                exceptionsList, List.of(), Overrides.NONE);
+                exceptionsList, List.of(), Overrides.NONE, Map.of());
     }
 
     /** A rule that names no exception lists. */
@@ -66,7 +89,7 @@ public record Rule(
                 List<String> author, String license, String timestampOverride) {
         this(ruleId, name, description, version, type, language, query, index, interval, from, lookBack, maxSignals,
                 severity, riskScore, tags, threat, falsePositives, references, author, license, timestampOverride, List.of(),
-                List.of(), Overrides.NONE);
+                List.of(), Overrides.NONE, Map.of());
     }
 
     /**
