@@ -133,7 +133,13 @@ public final class EventParser {
             String part = dot < 0 ? key.substring(start) : key.substring(start, dot);
             n = n.children.get(part);
             if (n == null || dot < 0) return n;
-            if (n.isLeaf() && !n.isObject() && n.type == FieldType.FLATTENED) return n; // a leaf below the field
+            if (n.isLeaf() && !n.isObject() && n.type == FieldType.FLATTENED) {
+                FieldSchema.Node below = new FieldSchema.Node(n.path); // a value below the field is one of its leaves
+                below.slot = n.slot;
+                below.type = n.type;
+                below.belowFlattened = true;
+                return below;
+            }
             if (n.isLeaf() && !n.isObject() && n.type == FieldType.FLATTENED_KEY) return null; // another key
             if (n.isLeaf() && !n.isObject()) {
                 FieldSchema.Node conflict = new FieldSchema.Node(n.path);
@@ -165,9 +171,9 @@ public final class EventParser {
             case VALUE_NULL:
                 return null;
             default:
-                if (!target.isLeaf()) {
-                    return "not a document: field [" + target.path + "] holds a value (" + p.getText()
-                            + ") where an object belongs";
+                if (!target.isLeaf() || (target.type == FieldType.FLATTENED && !target.belowFlattened)) {
+                    return "not a document: field [" + target.path + "] holds a value (" + p.getText() + ") where "
+                            + (target.isLeaf() ? "a flattened field's object belongs" : "an object belongs");
                 }
                 addScalar(p, v, target);
                 return null;
