@@ -56,25 +56,8 @@ class ExceptionsDifferentialITCase {
     @TempDir
     Path dir;
 
-    /** The seed rule's KQL as the bool query Kibana compiles it to (written by hand: the point is the exceptions). */
-    private static final String RULE_QUERY = "{\"bool\":{\"filter\":["
-            + "{\"bool\":{\"should\":[{\"match\":{\"event.category\":\"network\"}},{\"match\":{\"event.category\":\"network_traffic\"}}],\"minimum_should_match\":1}},"
-            + "{\"match\":{\"network.transport\":\"tcp\"}},"
-            + "{\"bool\":{\"should\":[{\"bool\":{\"should\":[{\"match\":{\"destination.port\":\"25\"}},{\"match\":{\"destination.port\":\"465\"}},"
-            + "{\"match\":{\"destination.port\":\"587\"}}],\"minimum_should_match\":1}},{\"match\":{\"event.dataset\":\"zeek.smtp\"}}],\"minimum_should_match\":1}},"
-            + "{\"bool\":{\"should\":[{\"match\":{\"source.ip\":\"10.0.0.0/8\"}},{\"match\":{\"source.ip\":\"172.16.0.0/12\"}},"
-            + "{\"match\":{\"source.ip\":\"192.168.0.0/16\"}}],\"minimum_should_match\":1}},"
-            + "{\"bool\":{\"must_not\":{\"bool\":{\"should\":[" + String.join(",", destinationExclusions()) + "],\"minimum_should_match\":1}}}}"
-            + "]}}";
-
-    private static List<String> destinationExclusions() {
-        List<String> out = new ArrayList<>();
-        for (String cidr : List.of("10.0.0.0/8", "127.0.0.0/8", "169.254.0.0/16", "172.16.0.0/12", "192.168.0.0/16", "224.0.0.0/4",
-                "::1", "FE80::/10", "FF00::/8")) {
-            out.add("{\"match\":{\"destination.ip\":\"" + cidr + "\"}}");
-        }
-        return out;
-    }
+    /** The seed rule's KQL as the query DSL Kibana sends for it, as the rule core compiles it. */
+    private static final String RULE_QUERY = Detector.compile(SEED, FieldTypes.bundled()).elasticsearchQuery().toString();
 
     /** The ECS types of every field the rule and the items read, as the ECS templates map them. */
     private static final String MAPPING = "{\"settings\":{\"number_of_shards\":1,\"number_of_replicas\":0,\"index.mapping.ignore_malformed\":true},"
