@@ -10,7 +10,14 @@ import java.util.Map;
 
 /** What the topology needs to know, independent of where events come from and go to. */
 public record JobSettings(List<Rule> rules, String timestampField, Duration maxOutOfOrderness, Duration idleness,
-                          boolean earlyAlerts, String spaceId) implements Serializable {
+                          Duration caughtUpIdleness, boolean earlyAlerts, String spaceId) implements Serializable {
+    /** Default for {@code caughtUpIdleness}, as the option's. */
+    public static final Duration CAUGHT_UP_IDLENESS = Duration.ofSeconds(5);
+
+    public JobSettings(List<Rule> rules, String timestampField, Duration maxOutOfOrderness, Duration idleness,
+                       boolean earlyAlerts, String spaceId) {
+        this(rules, timestampField, maxOutOfOrderness, idleness, CAUGHT_UP_IDLENESS, earlyAlerts, spaceId);
+    }
 
     public JobSettings {
         rules = List.copyOf(rules);
