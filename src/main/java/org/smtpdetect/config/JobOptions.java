@@ -329,6 +329,12 @@ public final class JobOptions implements Serializable {
         return o;
     }
 
+    private static final java.util.Set<String> SHOWN_KAFKA_PROPERTIES = java.util.Set.of("security.protocol", "sasl.mechanism",
+            "ssl.truststore.type", "ssl.truststore.location", "ssl.keystore.type", "ssl.keystore.location",
+            "ssl.endpoint.identification.algorithm", "ssl.protocol", "ssl.enabled.protocols", "client.id", "client.rack",
+            "isolation.level", "max.poll.records", "fetch.max.bytes", "max.partition.fetch.bytes", "request.timeout.ms",
+            "compression.type", "acks", "linger.ms", "batch.size");
+
     /** The options as given, with secrets masked: safe to log. */
     @Override
     public String toString() {
@@ -336,8 +342,8 @@ public final class JobOptions implements Serializable {
         for (Option o : OPTIONS) {
             if (o.kind() == Kind.SECRET && shown.containsKey(o.name())) shown.put(o.name(), "******");
         }
-        kafkaProperties.keySet().forEach(k -> shown.put(KAFKA_PROPERTY_PREFIX + k,
-                k.contains("password") || k.contains("jaas") || k.contains("secret") || k.contains("key") ? "******" : kafkaProperties.get(k)));
+        // Only values known to be harmless are shown: a misspelt sasl.jaas.config must not leak its password.
+        kafkaProperties.keySet().forEach(k -> shown.put(KAFKA_PROPERTY_PREFIX + k, SHOWN_KAFKA_PROPERTIES.contains(k) ? kafkaProperties.get(k) : "******"));
         return shown.toString();
     }
 
