@@ -45,6 +45,7 @@ public final class JobOptions implements Serializable {
             new Option("caught-up-idleness", "5s", Kind.DURATION, "Once a source reader has read all its Kafka partitions to their end, a partition with no events for this long stops holding back the watermark (the most advanced one last), so the last executions of a backlog fire at once."),
             new Option("early-alerts", "false", Kind.BOOLEAN, "Alert as soon as an event is evaluated instead of when its execution closes (see README)."),
             new Option("space-id", "default", Kind.TEXT, "Kibana space written to `kibana.space_ids` and hashed into alert ids."),
+            new Option("kibana.rule-uuid", "", Kind.LIST, "`kibana.alert.rule.uuid` of the alerts: the saved-object id of the same rule installed in Kibana (so its alert flyout, investigation guide and \"add exception\" find the rule), or `rule_id=id,...` pairs when several rules run. Empty: the rule_id. Disable the Kibana copy of the rule, or each event alerts twice. Alert ids do not depend on it."),
             new Option("parallelism", "", Kind.POSITIVE_INT, "Job parallelism. Empty: the cluster's default."),
             new Option("verbose", "false", Kind.BOOLEAN, "Print the stack trace of a start-up error after its one-line message (`--verbose` alone means true)."),
             new Option("input", "", Kind.LIST, "Replay mode: NDJSON files or directories (`.gz` accepted), comma-separated. The job runs bounded and exits."),
