@@ -66,6 +66,36 @@ class LocalRunITCase {
         assertThat(Files.readString(run.log)).contains("has exited; stopping");
     }
 
+    @Test
+    void brokersThatDoNotAnswerFailTheStartUpWithOneLine() throws Exception {
+        int closedPort;
+        try (java.net.ServerSocket s = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            closedPort = s.getLocalPort();
+        }
+        String servers = "127.0.0.1:" + closedPort;
+        for (boolean verbose : new boolean[] {false, true}) {
+            Path log = dir.resolve("unreachable-" + verbose + ".log");
+            List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                    "-D" + Main.FORK_PROPERTY + "=true", "-Dlog4j.configurationFile=log4j2-local.properties",
+                    "-cp", System.getProperty("java.class.path"), Main.class.getName(),
+                    "--kafka.bootstrap-servers", servers, "--es.hosts", "http://127.0.0.1:9"));
+            if (verbose) cmd.add("--verbose");
+            long t0 = System.nanoTime();
+            Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+            assertThat(p.waitFor(90, TimeUnit.SECONDS)).isTrue();
+            long ms = (System.nanoTime() - t0) / 1_000_000;
+            String out = Files.readString(log);
+            assertThat(p.exitValue()).as(out).isEqualTo(2);
+            assertThat(out).contains("error: cannot use Kafka at " + servers + " (--kafka.bootstrap-servers): no broker answered within 15 s");
+            if (verbose) {
+                assertThat(out).contains("\tat org.smtpdetect.connectors.kafka.KafkaStartupCheck.verify");
+            } else {
+                assertThat(out).doesNotContain("\tat ").doesNotContain("Exception");
+                System.out.printf("unreachable brokers: exit 2 after %d ms%n", ms);
+            }
+        }
+    }
+
     private record Run(Process parent, Path log, EsRest rest, String alerts) {
         ProcessHandle child() {
             return parent.toHandle().children().findFirst().orElseThrow(() -> new AssertionError("no job JVM under the parent"));
