@@ -117,7 +117,8 @@ class DashboardMetricsITCase {
         } finally {
             job.cancel().get();
         }
-        assertThat(exported[0]).doesNotContainAnyElementsOf(announcedAndAbsent);
+        // An announced metric that is exported while no source names it would mean this test reads the wrong code.
+        for (String a : announcedAndAbsent) assertThat(exported[0]).doesNotContain(a);
     }
 
     /** Names of the metrics on the reporter's endpoint. */
