@@ -56,6 +56,7 @@ public final class EventParser {
     /** Parses one document. The returned event is reused by the next call. */
     public ParsedEvent parse(byte[] data, int offset, int length) {
         event.reset();
+        event.source(data, offset, length); // nested queries read the nested objects from the source
         if (data == null || isBlank(data, offset, length)) {
             event.fail("empty input: expected a JSON object");
             return event;

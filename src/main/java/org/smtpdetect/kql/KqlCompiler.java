@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import org.smtpdetect.event.FieldSchema;
 import org.smtpdetect.event.FieldType;
 import org.smtpdetect.event.FieldTypes;
 import org.smtpdetect.event.IpAddresses;
@@ -30,14 +31,27 @@ public final class KqlCompiler {
     private final FieldTypes types;
     private final String query;
     private final Map<String, FieldType> fields = new LinkedHashMap<>();
-    private final List<String> warnings = new ArrayList<>();
+    private final List<String> warnings;
+    /** Inside {@code path:{...}}: the nested path the fields are relative to; null at the top. */
+    private final String nestedPath;
 
     /** The field (or field pattern) a value expression applies to. */
     private record Target(String name, boolean pattern, FieldType type) {}
 
     private KqlCompiler(FieldTypes types, String query) {
+        this(types, query, null, new ArrayList<>());
+    }
+
+    private KqlCompiler(FieldTypes types, String query, String nestedPath, List<String> warnings) {
         this.types = types;
         this.query = query;
+        this.nestedPath = nestedPath;
+        this.warnings = warnings;
+    }
+
+    /** A field's full name: inside a nested query, below its path. */
+    private String full(String field) {
+        return nestedPath == null ? field : nestedPath + "." + field;
     }
 
     public static CompiledQuery compile(String query, FieldTypes types) {
@@ -76,6 +90,9 @@ public final class KqlCompiler {
         if (n instanceof KqlNode.And and) return new Predicate.And(nodes(and.clauses()));
         if (n instanceof KqlNode.Not not) return new Predicate.Not(node(not.clause()));
         if (n instanceof KqlNode.FieldMatch m) {
+            if (m.fieldPattern() && nestedPath != null) {
+                throw new KqlSyntaxException("field patterns inside a nested query are not supported", query, m.position());
+            }
             Target t = m.fieldPattern() ? new Target(m.field(), true, null) : new Target(m.field(), false, typeOf(m.field(), m.position()));
             return values(t, m.values());
         }
@@ -95,20 +112,24 @@ public final class KqlCompiler {
     }
 
     private Predicate nested(KqlNode.Nested n) {
-        if (!types.isNested(n.path())) {
-            throw new KqlSyntaxException("[" + n.path() + "] is not mapped as nested in the field type table; Elasticsearch rejects a"
+        String path = full(n.path());
+        if (!types.isNested(path)) {
+            throw new KqlSyntaxException("[" + path + "] is not mapped as nested in the field type table; Elasticsearch rejects a"
                     + " nested query on it", query, n.position());
         }
-        throw new KqlSyntaxException("nested queries (" + n.path() + ":{...}) are not supported yet: the rule core evaluates"
-                + " one document per event, not the nested objects as documents of their own", query, n.position());
+        KqlCompiler inner = new KqlCompiler(types, query, path, warnings);
+        Predicate p = inner.node(n.query());
+        return new Predicate.Nested(n.path(), p, FieldSchema.of(inner.fields));
     }
 
     private FieldType typeOf(String field, int position) {
-        types.nestedPathOf(field).ifPresent(path -> {
-            throw new KqlSyntaxException("field [" + field + "] lies under the nested field [" + path
-                    + "]: Elasticsearch matches it only in a nested query (" + path + ":{...}), which is not supported", query, position);
-        });
-        FieldType t = types.typeOf(field).orElseThrow(() -> new KqlSyntaxException("field [" + field
+        String name = full(field);
+        java.util.Optional<String> under = types.nestedPathOf(name);
+        if (under.isPresent() && !under.get().equals(nestedPath)) {
+            throw new KqlSyntaxException("field [" + name + "] lies under the nested field [" + under.get()
+                    + "]: Elasticsearch matches it only in a nested query (" + under.get() + ":{...})", query, position);
+        }
+        FieldType t = types.typeOf(name).orElseThrow(() -> new KqlSyntaxException("field [" + name
                 + "] has no type in the field type table (kql/field-types.tsv): give it its mapping type with --field-types FILE",
                 query, position));
         fields.put(field, t);
@@ -149,7 +170,7 @@ public final class KqlCompiler {
                     + " quote it (\"null\") to match the word", query, l.position());
         }
         if (type == FieldType.TEXT) {
-            TextAnalysis a = types.analysisOf(field);
+            TextAnalysis a = types.analysisOf(full(field));
             return l.quoted() ? FieldQueries.phrase(field, a, l.text()) : FieldQueries.match(field, a, l.text());
         }
         // match and match_phrase on a field that is not analysed are one term query.
@@ -171,10 +192,10 @@ public final class KqlCompiler {
             if (wildcard && term.size() == 2 && term.get(0).isEmpty() && term.get(1).isEmpty()) {
                 terms.add(new Predicate.Exists(field));
             } else if (wildcard) {
-                terms.add(type == FieldType.TEXT ? FieldQueries.textPattern(field, types.analysisOf(field), term)
+                terms.add(type == FieldType.TEXT ? FieldQueries.textPattern(field, types.analysisOf(full(field)), term)
                         : new Predicate.KeywordWildcard(field, term));
             } else {
-                terms.add(type == FieldType.TEXT ? FieldQueries.match(field, types.analysisOf(field), term.get(0))
+                terms.add(type == FieldType.TEXT ? FieldQueries.match(field, types.analysisOf(full(field)), term.get(0))
                         : new Predicate.KeywordIn(field, java.util.Set.of(term.get(0))));
             }
         }

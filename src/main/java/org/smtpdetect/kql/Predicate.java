@@ -1,8 +1,10 @@
 package org.smtpdetect.kql;
 
+import org.smtpdetect.event.EventParser;
 import org.smtpdetect.event.FieldSchema;
 import org.smtpdetect.event.FieldValues;
 import org.smtpdetect.event.IpAddresses;
+import org.smtpdetect.event.NestedObjects;
 import org.smtpdetect.event.ParsedEvent;
 import org.smtpdetect.event.TextAnalysis;
 
@@ -576,6 +578,47 @@ public abstract class Predicate {
         @Override
         public String describe() {
             return field + " (text tokens) matches " + String.join("*", parts);
+        }
+    }
+
+    /**
+     * Elasticsearch's {@code nested} query: some object of the nested field, indexed as a document of its own,
+     * satisfies the inner query (whose fields are relative to the object). The objects are read from the event's
+     * source each time, and parsed over the inner query's fields.
+     */
+    static final class Nested extends Predicate {
+        private final String path;
+        private final Predicate inner;
+        private final FieldSchema innerSchema;
+        private EventParser parser;
+
+        Nested(String path, Predicate inner, FieldSchema innerSchema) {
+            this.path = path;
+            this.inner = inner;
+            this.innerSchema = innerSchema;
+        }
+
+        @Override
+        public void bind(FieldSchema schema) {
+            if (parser == null) {
+                inner.bind(innerSchema);
+                parser = new EventParser(innerSchema);
+            }
+        }
+
+        @Override
+        public boolean test(ParsedEvent event) {
+            if (event.sourceData() == null) return false;
+            for (byte[] object : NestedObjects.find(event.sourceData(), event.sourceOffset(), event.sourceLength(), path)) {
+                ParsedEvent o = parser.parse(object);
+                if (!o.isError() && inner.test(o)) return true;
+            }
+            return false;
+        }
+
+        @Override
+        public String describe() {
+            return path + ":{ " + inner.describe() + " }";
         }
     }
 

@@ -20,6 +20,11 @@ class TextAnalysisTest {
                 .containsExactly("the", "2", "quick", "brown", "foxes", "jumped", "over", "the", "lazy", "dog's", "bone");
         assertThat(TextAnalysis.STANDARD.analyze("x".repeat(300)).terms()).containsExactly("x".repeat(255), "x".repeat(45));
         assertThat(TextAnalysis.STANDARD.analyze("...").size()).isZero();
+        // More of what an 8.19 node's _analyze gave (Lucene 9.12 there, 8.7 here: the same for these)
+        assertThat(TextAnalysis.STANDARD.analyze("user@example.com https://a.b/c?d=1 v1.2.3 C++ O'Neil").terms())
+                .containsExactly("user", "example.com", "https", "a.b", "c", "d", "1", "v1.2.3", "c", "o'neil");
+        assertThat(TextAnalysis.STANDARD.analyze("日本語のテキスト 한국어 ไทย").terms()).containsExactly("日", "本", "語", "の", "テキスト", "한국어", "ไทย");
+        assertThat(TextAnalysis.STANDARD.analyze("\uD83D\uDC4D\uD83C\uDFFD hello").terms()).containsExactly("\uD83D\uDC4D\uD83C\uDFFD", "hello");
         assertThat(TextAnalysis.STANDARD.normalize("ÀbC*")).isEqualTo("àbc*");
     }
 

@@ -115,13 +115,28 @@ class KqlTextAndPatternsTest {
     @ParameterizedTest
     @CsvSource(delimiter = '|', value = {
         "k:null                  | JSON null",
-        "email.attachments:{ file.name:x } | not supported yet",
+        "email.attachments:{ d*:x }        | field patterns inside a nested query",
+        "email.attachments.file.name:x     | lies under the nested field [email.attachments]",
         "process.name:{ x:1 }    | is not mapped as nested",
         "no.such.field:x         | give it its mapping type with --field-types FILE",
         "t > 5                   | range queries are not supported on TEXT",
     })
     void refusesWhatItCannotRunWithTheReason(String query, String message) {
         assertThatThrownBy(() -> KqlCompiler.compile(query, TYPES)).isInstanceOf(KqlSyntaxException.class).hasMessageContaining(message);
+    }
+
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', value = {
+        // one attachment must hold both: nested objects are documents of their own
+        "email.attachments:{ file.name:a.exe and file.size > 10 } | {\"email\":{\"attachments\":[{\"file\":{\"name\":\"a.exe\",\"size\":5}},{\"file\":{\"name\":\"b\",\"size\":50}}]}} | false",
+        "email.attachments:{ file.name:a.exe and file.size > 10 } | {\"email\":{\"attachments\":[{\"file\":{\"name\":\"a.exe\",\"size\":50}}]}} | true",
+        "email.attachments:{ file.name:a.exe }                    | {\"email.attachments\":{\"file.name\":\"a.exe\"}}                          | true",
+        "email.attachments:{ not file.name:a.exe }                | {\"email\":{\"attachments\":[{\"file\":{\"name\":\"a.exe\"}},{}]}}      | true",
+        "email.attachments:{ not file.name:a.exe }                | {\"email\":{\"attachments\":[]}}                                        | false",
+        "not email.attachments:{ file.name:* }                    | {}                                                                       | true",
+    })
+    void nestedQueriesTestEachObjectOnItsOwn(String query, String event, boolean expected) {
+        assertThat(matches(query, event)).as(query + " on " + event).isEqualTo(expected);
     }
 
     @Test

@@ -1,4 +1,4 @@
-package org.smtpdetect.exception;
+package org.smtpdetect.event;
 
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
@@ -16,13 +16,13 @@ import java.util.List;
  * {@code nested} field: every object under the path (arrays of them, arrays of parent objects, dotted keys on
  * either side of the path) is a separate hidden document that a nested query tests on its own.
  */
-final class NestedObjects {
+public final class NestedObjects {
     private static final JsonFactory FACTORY = JsonFactory.builder().enable(JsonReadFeature.ALLOW_JAVA_COMMENTS).build();
 
     private NestedObjects() {}
 
     /** The objects at {@code path} in {@code data[offset, offset + length)}; empty when none or unreadable. */
-    static List<byte[]> find(byte[] data, int offset, int length, String path) {
+    public static List<byte[]> find(byte[] data, int offset, int length, String path) {
         byte[] doc = offset == 0 && length == data.length ? data : java.util.Arrays.copyOfRange(data, offset, offset + length);
         List<byte[]> out = new ArrayList<>();
         try (JsonParser p = FACTORY.createParser(doc)) {
