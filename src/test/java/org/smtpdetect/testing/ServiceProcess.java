@@ -151,6 +151,22 @@ final class ServiceProcess {
         }
     }
 
+    /** SIGKILL to the process and its descendants, waiting until all are gone. */
+    void kill() {
+        RUNNING.remove(this);
+        List<ProcessHandle> all = new ArrayList<>();
+        process.descendants().forEach(all::add);
+        all.add(process.toHandle());
+        all.forEach(ProcessHandle::destroyForcibly);
+        for (ProcessHandle h : all) {
+            try {
+                h.onExit().get(30, TimeUnit.SECONDS);
+            } catch (Exception e) {
+                throw new IllegalStateException(name + ": process " + h.pid() + " survived SIGKILL", e);
+            }
+        }
+    }
+
     boolean isAlive() {
         return process.isAlive();
     }
