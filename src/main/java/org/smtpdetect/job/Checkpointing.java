@@ -45,7 +45,7 @@ final class Checkpointing {
         CheckpointConfig checkpoints = env.getCheckpointConfig();
         Duration interval = options.duration("checkpoint-interval");
         if (!options.isSet("checkpoint-interval") && checkpoints.isCheckpointingEnabled()) {
-            LOG.info("Checkpoints every {} s, as the cluster configures them", checkpoints.getCheckpointInterval() / 1000);
+            LOG.info("Checkpoints every {}, as the cluster configures them", human(Duration.ofMillis(checkpoints.getCheckpointInterval())));
             return;
         }
         if (interval.isZero()) {
@@ -55,7 +55,7 @@ final class Checkpointing {
         }
         env.enableCheckpointing(interval.toMillis(), CheckpointingMode.EXACTLY_ONCE);
         if (!local) {
-            LOG.info("Checkpoints every {}", interval);
+            LOG.info("Checkpoints every {}", human(interval));
             return;
         }
         Path dir = localDirectory(options);
@@ -70,9 +70,13 @@ final class Checkpointing {
             LOG.info("Resuming from checkpoint {} (taken {}); --resume-from-checkpoint false starts from the committed offsets"
                     + " instead", newest.get(), modified(newest.get().resolve(METADATA)));
         } else {
-            LOG.info("Checkpoints every {} into {}", interval, dir);
+            LOG.info("Checkpoints every {} into {}", human(interval), dir);
         }
         env.configure(c);
+    }
+
+    private static String human(Duration d) {
+        return d.toMillis() % 1000 == 0 ? d.toSeconds() + " s" : d.toMillis() + " ms";
     }
 
     /** {@code checkpoint-dir} ({@code ~} is the user's home) with the consumer group below it. */

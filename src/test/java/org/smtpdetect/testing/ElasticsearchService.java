@@ -100,13 +100,20 @@ public final class ElasticsearchService {
                 ServiceProcess.requiredProperty("service.es9.version"));
     }
 
+    /** The newest version the tests run. */
+    public static String newestVersion() {
+        return ServiceProcess.requiredProperty("service.es9.version");
+    }
+
     /**
      * A node of its own for one test, which may {@link #kill()} and {@link #restart()} it: not shared, not reused.
      * Stop it with {@link #stop()} (or leave it to the JVM's exit).
      */
     public static ElasticsearchService dedicated(String version) {
-        return start(version, false);
+        return start(version, false, "esd-" + DEDICATED.incrementAndGet() + "-");
     }
+
+    private static final java.util.concurrent.atomic.AtomicInteger DEDICATED = new java.util.concurrent.atomic.AtomicInteger();
 
     /** The node of the given version (one of {@link #versions()}), started on first call. */
     public static ElasticsearchService get(String version) {
@@ -117,7 +124,7 @@ public final class ElasticsearchService {
         String key = (secured ? "secured-" : "") + version;
         ElasticsearchService es = RUNNING.get(key);
         if (es == null || !es.process.isAlive()) {
-            es = start(version, secured);
+            es = start(version, secured, secured ? "es-secured-" : "es-");
             RUNNING.put(key, es);
         }
         return es;
@@ -204,7 +211,8 @@ public final class ElasticsearchService {
         return "Elasticsearch " + version + (security != null ? " (secured)" : "");
     }
 
-    private static ElasticsearchService start(String version, boolean secured) {
+    /** {@code runDirPrefix}: run directories of earlier JVMs with the same prefix are reaped, so each kind has its own. */
+    private static ElasticsearchService start(String version, boolean secured, String runDirPrefix) {
         long t0 = System.nanoTime();
         Path home = Path.of(ServiceProcess.requiredProperty("service.es.dir"), "elasticsearch-" + version);
         if (!Files.isExecutable(home.resolve("bin/elasticsearch"))) {
@@ -226,7 +234,7 @@ public final class ElasticsearchService {
             }
         }
         // Not "es-<version>-secured": starting the plain node would take that for an earlier run's leftover.
-        Path runDir = ServiceProcess.newRunDir(workDir, (secured ? "es-secured-" : "es-") + version);
+        Path runDir = ServiceProcess.newRunDir(workDir, runDirPrefix + version);
         int port = ServiceProcess.freePort();
         try {
             Path config = prepareConfig(home, runDir);
