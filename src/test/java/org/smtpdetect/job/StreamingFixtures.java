@@ -74,7 +74,12 @@ final class StreamingFixtures {
 
     /** The id of the alert the rule raises (in the default space) for the record at {@code m}. */
     static String alertId(RecordMetadata m) {
-        return AlertIds.alertId(m.topic(), EvaluatingDeserializer.position(m.partition(), m.offset()), "default", RULE_ID);
+        return alertId(m, "default");
+    }
+
+    /** The id of the alert the rule raises in Kibana space {@code space} for the record at {@code m}. */
+    static String alertId(RecordMetadata m, String space) {
+        return AlertIds.alertId(m.topic(), EvaluatingDeserializer.position(m.partition(), m.offset()), space, RULE_ID);
     }
 
     /** {@code origin:position} of the dead letter for the record at {@code m}, as {@link #deadLetters} lists them. */
