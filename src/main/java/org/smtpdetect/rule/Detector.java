@@ -25,6 +25,7 @@ public final class Detector {
 
     private final List<Rule> rules;
     private final List<CompiledQuery> queries;
+    private final FieldSchema schema;
     private final EventParser parser;
     private final int timestampSlot;
     private final int ingestedSlot;
@@ -32,6 +33,7 @@ public final class Detector {
     private Detector(List<Rule> rules, List<CompiledQuery> queries, FieldSchema schema) {
         this.rules = List.copyOf(rules);
         this.queries = queries;
+        this.schema = schema;
         this.parser = new EventParser(schema);
         this.timestampSlot = schema.slotOf(TIMESTAMP);
         this.ingestedSlot = schema.slotOf(EVENT_INGESTED);
@@ -40,6 +42,14 @@ public final class Detector {
 
     /** Compiles the rules; a query that cannot run fails here with the rule and the position. */
     public static Detector of(List<Rule> rules) {
+        return of(rules, Map.of());
+    }
+
+    /**
+     * Compiles the rules over a schema that also extracts {@code extraFields} (e.g. the fields rule exceptions
+     * read), so one parse serves the rules and whatever else tests the event.
+     */
+    public static Detector of(List<Rule> rules, Map<String, FieldType> extraFields) {
         if (rules.isEmpty()) throw new IllegalArgumentException("no rules");
         List<CompiledQuery> queries = new ArrayList<>();
         List<Map<String, FieldType>> fieldMaps = new ArrayList<>();
@@ -56,11 +66,17 @@ public final class Detector {
         timestamps.put(TIMESTAMP, FieldType.DATE);
         timestamps.put(EVENT_INGESTED, FieldType.DATE);
         fieldMaps.add(timestamps);
+        fieldMaps.add(extraFields);
         return new Detector(rules, queries, FieldSchema.of(FieldSchema.union(fieldMaps)));
     }
 
     public List<Rule> rules() {
         return rules;
+    }
+
+    /** The schema events are parsed with: every field a rule reads, the timestamps and the extra fields. */
+    public FieldSchema schema() {
+        return schema;
     }
 
     public CompiledQuery query(int rule) {
