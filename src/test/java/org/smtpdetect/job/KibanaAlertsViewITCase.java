@@ -18,17 +18,12 @@ import java.util.HashSet;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
-import org.apache.flink.configuration.Configuration;
-import org.apache.flink.configuration.RestartStrategyOptions;
 import org.apache.flink.core.execution.JobClient;
-import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
-import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.test.junit5.MiniClusterExtension;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
-import org.smtpdetect.config.JobOptions;
 import org.smtpdetect.connectors.elasticsearch.ElasticsearchSinkConfig;
 import org.smtpdetect.connectors.elasticsearch.ElasticsearchTemplates;
 import org.smtpdetect.connectors.elasticsearch.KibanaAlertsAlias;
@@ -48,16 +43,7 @@ class KibanaAlertsViewITCase {
             + "\"siem.queryRule\",\"siem.savedQueryRule\",\"siem.thresholdRule\",\"siem.newTermsRule\"]";
 
     @RegisterExtension
-    static final MiniClusterExtension FLINK = new MiniClusterExtension(new MiniClusterResourceConfiguration.Builder()
-            .setNumberTaskManagers(1).setNumberSlotsPerTaskManager(4).setConfiguration(boundedRestarts()).build());
-
-    private static Configuration boundedRestarts() {
-        Configuration c = new Configuration();
-        c.set(RestartStrategyOptions.RESTART_STRATEGY, "fixed-delay");
-        c.set(RestartStrategyOptions.RESTART_STRATEGY_FIXED_DELAY_ATTEMPTS, 2);
-        c.set(RestartStrategyOptions.RESTART_STRATEGY_FIXED_DELAY_DELAY, Duration.ofMillis(200));
-        return c;
-    }
+    static final MiniClusterExtension FLINK = StreamingFixtures.miniCluster(4);
 
     @ParameterizedTest
     @MethodSource("org.smtpdetect.testing.ElasticsearchService#versions")
@@ -97,16 +83,10 @@ class KibanaAlertsViewITCase {
             for (int p = 0; p < 2; p++) send(producer, topic, p, noise(t0.plus(Duration.ofHours(2)), p));
         }
 
-        JobOptions options = JobOptions.fromArgs("--kafka.bootstrap-servers", kafka.bootstrapServers(), "--kafka.topics", topic,
+        JobClient job = StreamingFixtures.startStreamingJob("--kafka.bootstrap-servers", kafka.bootstrapServers(), "--kafka.topics", topic,
                 "--kafka.group-id", run, "--kafka.starting-offsets", "earliest", "--dead-letter.topic", deadLetterTopic,
                 "--es.hosts", es.url(), "--es.alert-index", alerts, "--es.status-index", run + "-executions",
                 "--space-id", space, "--max-out-of-orderness", "10s", "--idleness", "2s");
-        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
-        env.setParallelism(2);
-        env.enableCheckpointing(500);
-        env.getConfig().disableGenericTypes();
-        StreamingJob.define(env, DetectionJob.settings(options, DetectionJob.loadRules(options)), options);
-        JobClient job = env.executeAsync("kibana-alerts-view-it");
         try {
             awaitUntil(() -> count(rest, alerts) >= expected.size(), Duration.ofSeconds(120), "the alerts in " + alerts);
         } finally {
