@@ -49,7 +49,7 @@ public final class JobProcess implements AutoCloseable {
             cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
             cmd.add("-Xmx1g");
             cmd.addAll(OPENS);
-            cmd.add("-Dlog4j.configurationFile=log4j2-local.properties");
+            cmd.add("-Dlog4j.configurationFile=" + System.getProperty("job.log4j", "log4j2-local.properties"));
             cmd.add("-cp");
             cmd.add(classpath);
             cmd.add("org.smtpdetect.Main");

@@ -72,9 +72,13 @@ final class DocumentWriter implements ElasticsearchSinkFunction<SinkDocument>, A
         this.rejectedHandler = rejectedHandler;
     }
 
-    /** Called by the call bridge when the sink creates its client: the retry timer and the outage monitor. */
+    /**
+     * Called by the call bridge when the sink creates its client: the retry timer and the outage monitor. Two timer
+     * threads: handing a document back to the bulk processor can block while another thread flushes a bulk, and the
+     * probe that ends an outage must not wait behind it.
+     */
     void start(RestClient client) {
-        ScheduledThreadPoolExecutor executor = new ScheduledThreadPoolExecutor(1, r -> {
+        ScheduledThreadPoolExecutor executor = new ScheduledThreadPoolExecutor(2, r -> {
             Thread t = Executors.defaultThreadFactory().newThread(r);
             t.setName("elasticsearch-retry-" + index);
             t.setDaemon(true);

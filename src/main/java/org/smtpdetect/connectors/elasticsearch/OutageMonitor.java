@@ -145,6 +145,15 @@ final class OutageMonitor {
     }
 
     private void probeOnce() {
+        try {
+            probeAsync();
+        } catch (RuntimeException e) {
+            // A periodic task that throws is never run again; the next probe must still happen.
+            LOG.debug("probe of {} could not be sent: {}", target, e.toString());
+        }
+    }
+
+    private void probeAsync() {
         client.performRequestAsync(new Request("HEAD", "/"), new ResponseListener() {
             @Override
             public void onSuccess(Response response) {
@@ -153,6 +162,7 @@ final class OutageMonitor {
 
             @Override
             public void onFailure(Exception e) {
+                LOG.debug("probe of {} failed: {}", target, e.toString());
                 if (e instanceof ResponseException) nodesAnswer(((ResponseException) e).getResponse().getHost());
             }
         });
