@@ -1,7 +1,6 @@
 package org.smtpdetect.job;
 
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
-import org.smtpdetect.config.InvalidConfigurationException;
 import org.smtpdetect.config.JobOptions;
 import org.smtpdetect.connectors.elasticsearch.ElasticsearchClients;
 import org.smtpdetect.connectors.elasticsearch.ElasticsearchSinkConfig;
@@ -12,6 +11,7 @@ import org.smtpdetect.connectors.elasticsearch.KibanaAlertsAlias;
 import org.smtpdetect.connectors.elasticsearch.RejectedDocumentHandler;
 import org.smtpdetect.connectors.elasticsearch.WriteMode;
 import org.smtpdetect.connectors.kafka.KafkaConnectors;
+import org.smtpdetect.connectors.kafka.KafkaStartupCheck;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -40,12 +40,13 @@ public final class StreamingJob {
      * Elasticsearch ({@link #prepareElasticsearch}).
      */
     public static void define(StreamExecutionEnvironment env, JobSettings settings, JobOptions o) {
+        KafkaStartupCheck.verify(o);
         ElasticsearchSinkConfig es = elasticsearch(o);
         prepareElasticsearch(es, settings.spaceId(), o.text("es.kibana-alias").equals("auto"));
         boolean deadLettersToIndex = !o.text("es.dead-letter-index").isEmpty();
         RejectedDocumentHandler rejected = deadLettersToIndex
                 ? SinkRejections.toElasticsearch(es, es.deadLettersIndex)
-                : SinkRejections.toKafka(KafkaConnectors.clientProperties(o), o.text("kafka.bootstrap-servers"), o.text("dead-letter.topic"));
+                : SinkRejections.toKafka(KafkaConnectors.producerProperties(o), o.text("kafka.bootstrap-servers"), o.text("dead-letter.topic"));
 
         DocumentSink alerts = (docs, name) -> docs.addSink(ElasticsearchSinks.create(es, es.alertsIndex, WriteMode.CREATE, rejected))
                 .name("elasticsearch-" + name).uid("elasticsearch-" + name);
@@ -54,7 +55,8 @@ public final class StreamingJob {
         DocumentSink deadLetters = deadLettersToIndex
                 ? (docs, name) -> docs.addSink(ElasticsearchSinks.create(es, es.deadLettersIndex, WriteMode.CREATE, RejectedDocumentHandler.LOG_ONLY))
                         .name("elasticsearch-" + name).uid("elasticsearch-" + name)
-                : (docs, name) -> docs.sinkTo(KafkaConnectors.deadLetterSink(o)).name("kafka-" + name).uid("kafka-" + name);
+                // Its own task: chained, the source task's name would pass Flink's 80-character limit (and warn).
+                : (docs, name) -> docs.sinkTo(KafkaConnectors.deadLetterSink(o)).name("kafka-" + name).uid("kafka-" + name).disableChaining();
 
         DetectionTopology.defineWorkflow(env, KafkaConnectors.source(o, settings.rules(), settings.timestampField()),
                 settings, new Sinks(alerts, statuses, deadLetters), true);
@@ -72,12 +74,9 @@ public final class StreamingJob {
             LOG.info("Elasticsearch index templates: {}", ElasticsearchTemplates.ensureTemplates(es));
             if (joinKibana) KibanaAlertsAlias.join(es, spaceId);
         } catch (IllegalArgumentException e) {
-            System.err.println("error: " + e.getMessage());
-            throw new InvalidConfigurationException(e.getMessage(), e);
+            throw e;
         } catch (Exception e) {
-            String message = "cannot set up Elasticsearch " + hosts + ": " + e.getMessage();
-            System.err.println("error: " + message);
-            throw new InvalidConfigurationException(message, e);
+            throw new IllegalArgumentException("cannot set up Elasticsearch " + hosts + ": " + e.getMessage(), e);
         }
     }
 
