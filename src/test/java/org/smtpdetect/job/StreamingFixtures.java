@@ -94,6 +94,29 @@ final class StreamingFixtures {
         return "{\"@timestamp\":\"" + t + "\",\"destination\":{\"port\":{\"n\":25}}}";
     }
 
+    /** A mini cluster with {@code slots} slots whose jobs restart at most twice, quickly: a broken job fails its test. */
+    static org.apache.flink.test.junit5.MiniClusterExtension miniCluster(int slots) {
+        org.apache.flink.configuration.Configuration c = new org.apache.flink.configuration.Configuration();
+        c.set(org.apache.flink.configuration.RestartStrategyOptions.RESTART_STRATEGY, "fixed-delay");
+        c.set(org.apache.flink.configuration.RestartStrategyOptions.RESTART_STRATEGY_FIXED_DELAY_ATTEMPTS, 2);
+        c.set(org.apache.flink.configuration.RestartStrategyOptions.RESTART_STRATEGY_FIXED_DELAY_DELAY, Duration.ofMillis(200));
+        return new org.apache.flink.test.junit5.MiniClusterExtension(
+                new org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration.Builder()
+                        .setNumberTaskManagers(1).setNumberSlotsPerTaskManager(slots).setConfiguration(c).build());
+    }
+
+    /** The streaming job with {@code args} at parallelism 2, checkpointing every 500 ms, on the test's cluster. */
+    static org.apache.flink.core.execution.JobClient startStreamingJob(String... args) throws Exception {
+        org.apache.flink.streaming.api.environment.StreamExecutionEnvironment env =
+                org.apache.flink.streaming.api.environment.StreamExecutionEnvironment.getExecutionEnvironment();
+        env.setParallelism(2);
+        env.enableCheckpointing(500);
+        env.getConfig().disableGenericTypes();
+        org.smtpdetect.config.JobOptions options = org.smtpdetect.config.JobOptions.fromArgs(args);
+        StreamingJob.define(env, DetectionJob.settings(options, DetectionJob.loadRules(options)), options);
+        return env.executeAsync("smtp-to-internet-it");
+    }
+
     static KafkaProducer<byte[], byte[]> producer(KafkaService kafka) {
         return new KafkaProducer<>(kafka.clientProperties(), new ByteArraySerializer(), new ByteArraySerializer());
     }
@@ -104,7 +127,12 @@ final class StreamingFixtures {
 
     /** The id of the alert the rule raises (in the default space) for the record at {@code m}. */
     static String alertId(RecordMetadata m) {
-        return AlertIds.alertId(m.topic(), EvaluatingDeserializer.position(m.partition(), m.offset()), "default", RULE_ID);
+        return alertId(m, "default");
+    }
+
+    /** The id of the alert the rule raises in Kibana space {@code space} for the record at {@code m}. */
+    static String alertId(RecordMetadata m, String space) {
+        return AlertIds.alertId(m.topic(), EvaluatingDeserializer.position(m.partition(), m.offset()), space, RULE_ID);
     }
 
     /** {@code origin:position} of the dead letter for the record at {@code m}, as {@link #deadLetters} lists them. */
