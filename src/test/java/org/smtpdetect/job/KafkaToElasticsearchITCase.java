@@ -77,7 +77,7 @@ class KafkaToElasticsearchITCase {
         EsRest rest = es.rest();
         String alerts = run + "-alerts";
 
-        JobClient job = StreamingFixtures.startStreamingJob(args);
+        JobClient job = StreamingFixtures.startStreaming(args);
         awaitUntil(() -> count(rest, alerts) >= expectedIds.size(), Duration.ofSeconds(90), "alerts in " + alerts);
         Thread.sleep(2000); // anything extra would show up now
         job.cancel().get();
@@ -112,7 +112,7 @@ class KafkaToElasticsearchITCase {
         Map<String, String> createdAt = new java.util.HashMap<>();
         for (JsonNode h : hits) createdAt.put(h.get("_id").asText(), h.get("_source").get("@timestamp").asText());
         args[5] = run + "-replay";
-        JobClient replay = StreamingFixtures.startStreamingJob(args);
+        JobClient replay = StreamingFixtures.startStreaming(args);
         awaitUntil(() -> count(rest, statusIndex) > 0 && deadLetters(kafka, deadLetterTopic).size() >= 2 * expectedDead.size(),
                 Duration.ofSeconds(90), "the replay to reach its end");
         Thread.sleep(3000);

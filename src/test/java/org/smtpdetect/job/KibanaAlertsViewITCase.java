@@ -83,7 +83,7 @@ class KibanaAlertsViewITCase {
             for (int p = 0; p < 2; p++) send(producer, topic, p, noise(t0.plus(Duration.ofHours(2)), p));
         }
 
-        JobClient job = StreamingFixtures.startStreamingJob("--kafka.bootstrap-servers", kafka.bootstrapServers(), "--kafka.topics", topic,
+        JobClient job = StreamingFixtures.startStreaming("--kafka.bootstrap-servers", kafka.bootstrapServers(), "--kafka.topics", topic,
                 "--kafka.group-id", run, "--kafka.starting-offsets", "earliest", "--dead-letter.topic", deadLetterTopic,
                 "--es.hosts", es.url(), "--es.alert-index", alerts, "--es.status-index", run + "-executions",
                 "--space-id", space, "--max-out-of-orderness", "10s", "--idleness", "2s");

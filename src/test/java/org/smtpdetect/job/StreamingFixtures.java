@@ -105,18 +105,6 @@ final class StreamingFixtures {
                         .setNumberTaskManagers(1).setNumberSlotsPerTaskManager(slots).setConfiguration(c).build());
     }
 
-    /** The streaming job with {@code args} at parallelism 2, checkpointing every 500 ms, on the test's cluster. */
-    static org.apache.flink.core.execution.JobClient startStreamingJob(String... args) throws Exception {
-        org.apache.flink.streaming.api.environment.StreamExecutionEnvironment env =
-                org.apache.flink.streaming.api.environment.StreamExecutionEnvironment.getExecutionEnvironment();
-        env.setParallelism(2);
-        env.enableCheckpointing(500);
-        env.getConfig().disableGenericTypes();
-        org.smtpdetect.config.JobOptions options = org.smtpdetect.config.JobOptions.fromArgs(args);
-        StreamingJob.define(env, DetectionJob.settings(options, DetectionJob.loadRules(options)), options);
-        return env.executeAsync("smtp-to-internet-it");
-    }
-
     static KafkaProducer<byte[], byte[]> producer(KafkaService kafka) {
         return new KafkaProducer<>(kafka.clientProperties(), new ByteArraySerializer(), new ByteArraySerializer());
     }
