@@ -12,8 +12,8 @@ public class EvaluatedEvent {
     public long timestamp;
     public String origin;
     public String position;
-    /** Bit i set: rule i matched. */
-    public long matchedRules;
+    /** The indices of the rules that matched, ascending; null when none did (most events). */
+    public int[] matchedRules;
     /** Why the record is a dead letter; null for a document. */
     public String error;
     /** The raw record, kept only for matches and dead letters. */
@@ -29,7 +29,7 @@ public class EvaluatedEvent {
 
     @Override
     public String toString() {
-        return "EvaluatedEvent{" + origin + "@" + position + ", t=" + timestamp + ", matched=" + Long.toBinaryString(matchedRules)
+        return "EvaluatedEvent{" + origin + "@" + position + ", t=" + timestamp + ", matched=" + java.util.Arrays.toString(matchedRules)
                 + (error != null ? ", error=" + error : "") + "}";
     }
 }

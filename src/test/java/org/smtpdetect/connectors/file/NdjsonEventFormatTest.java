@@ -54,7 +54,7 @@ class NdjsonEventFormatTest {
         assertThat(records).extracting(r -> r.getRecord().position).containsExactly("1", "3", "4");
         assertThat(records).extracting(RecordAndPosition::getRecordSkipCount).containsExactly(1L, 3L, 4L);
         EvaluatedEvent match = records.get(0).getRecord();
-        assertThat(match.matchedRules).isEqualTo(1L);
+        assertThat(match.matchedRules).containsExactly(0);
         assertThat(new String(match.raw, StandardCharsets.UTF_8)).isEqualTo(MATCH);
         assertThat(match.origin).endsWith("events.ndjson.gz");
         assertThat(records.get(1).getRecord().raw).as("non-matches carry no payload").isNull();
