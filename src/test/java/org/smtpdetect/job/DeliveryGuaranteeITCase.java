@@ -62,9 +62,13 @@ class DeliveryGuaranteeITCase {
 
             Duration restart = es.restart();
             long ready = System.nanoTime();
-            awaitUntil(() -> count(es.rest(), run.alerts) >= expected.size(), Duration.ofSeconds(15),
-                    "every alert within 15 s of the node being ready (" + count(es.rest(), run.alerts) + " of " + expected.size() + ", "
-                            + es.rest().get("/" + run.alerts + "/_count").body() + ")" + job.tail() + threadDump(job));
+            try {
+                awaitUntil(() -> count(es.rest(), run.alerts) >= expected.size(), Duration.ofSeconds(15), "every alert");
+            } catch (AssertionError timedOut) {
+                // The state at the deadline, not at the start of the wait.
+                throw new AssertionError(timedOut.getMessage() + " within 15 s of the node being ready (" + count(es.rest(), run.alerts)
+                        + " of " + expected.size() + ")" + job.tail() + threadDump(job), timedOut);
+            }
             System.out.printf("Elasticsearch %s: restarted in %.1f s; %d alerts written %.1f s after it was ready%n", version,
                     restart.toMillis() / 1000.0, expected.size(), (System.nanoTime() - ready) / 1e9);
             awaitUntil(() -> job.logLines().stream().anyMatch(l -> l.contains("(" + run.alerts + ") is back after")),

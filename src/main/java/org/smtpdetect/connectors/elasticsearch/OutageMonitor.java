@@ -107,21 +107,27 @@ final class OutageMonitor {
     }
 
     private void answered(int written, boolean mayBeOver) {
-        Duration outage;
-        long total;
-        String was;
+        Duration outage = null;
+        long total = 0;
+        String was = null;
+        boolean wasProbing;
         synchronized (lock) {
             if (downSince == null) return;
+            // A retried bulk answered before the probe did: the nodes are back just the same.
+            wasProbing = probe != null;
             stopProbing();
             writtenSinceAnswering += written;
-            if (!mayBeOver || retries != null && retries.waiting() > 0) return;
-            outage = Duration.between(downSince, Instant.now());
-            total = writtenSinceAnswering;
-            was = cause;
-            downSince = null;
-            cause = null;
-            writtenSinceAnswering = 0;
+            if (mayBeOver && (retries == null || retries.waiting() == 0)) {
+                outage = Duration.between(downSince, Instant.now());
+                total = writtenSinceAnswering;
+                was = cause;
+                downSince = null;
+                cause = null;
+                writtenSinceAnswering = 0;
+            }
         }
+        if (wasProbing) resendWaiting("a bulk request");
+        if (outage == null) return;
         LOG.info("Elasticsearch {} is back after {} s ({}); {} documents written since, none waiting", target,
                 String.format("%.1f", outage.toMillis() / 1000.0), was, total);
     }
@@ -173,9 +179,25 @@ final class OutageMonitor {
             if (probe == null) return;
             stopProbing();
         }
+        resendWaiting("a probe of " + host);
+    }
+
+    /**
+     * Sends every document waiting for its backoff now, instead of when a backoff grown during the outage ends. On the
+     * timer, not on the HTTP client's thread that brought the answer: handing documents to the bulk processor may
+     * wait for a bulk in flight, whose answer that thread may be the one to deliver.
+     */
+    private void resendWaiting(String answered) {
         RetryQueue r = retries;
-        int resent = r == null ? 0 : r.resendNow();
-        LOG.debug("Elasticsearch {} answers again; re-sending {} waiting documents now", host, resent);
+        if (r == null) return;
+        try {
+            timer.execute(() -> {
+                int resent = r.resendNow();
+                LOG.debug("Elasticsearch {} answers again ({}); re-sent {} waiting documents", target, answered, resent);
+            });
+        } catch (java.util.concurrent.RejectedExecutionException closing) {
+            // The sink is closing; its waiting documents are written again from the last checkpoint.
+        }
     }
 
     private static String describe(Throwable e) {

@@ -74,6 +74,31 @@ class OutageMonitorTest {
         assertThat(monitor.isDown()).isFalse();
     }
 
+    /** A retry whose backoff ended first may find the node back before the probe does: the rest must not wait on. */
+    @Test
+    void aRetriedBulkAnsweredBeforeTheProbeResendsEverythingStillWaiting() throws Exception {
+        client = RestClient.builder(new HttpHost("127.0.0.1", freePort(), "http")).build();
+        OutageMonitor monitor = new OutageMonitor("x", client, timer, 3_600_000, 30_000);
+        RetryQueue retries = new RetryQueue(retryTimer, resent::add, ElasticsearchSinkConfig.UNLIMITED_RETRIES, 200, 30_000);
+        monitor.watch(retries);
+        IndexRequest a = new IndexRequest("alerts").id("a").source("{}", XContentType.JSON);
+        IndexRequest b = new IndexRequest("alerts").id("b").source("{}", XContentType.JSON);
+        retries.schedule(a, new ConnectException("Connection refused"));
+        monitor.bulkFailed(new ConnectException("Connection refused"));
+        assertThat(retryTimer.runAll()).as("a's backoff ends").isEqualTo(1);
+        retries.schedule(b, new ConnectException("Connection refused"));
+
+        retries.settled(a); // a's retry was written; b's backoff has not ended
+        monitor.bulkAnswered(written(a));
+        await(() -> resent.contains(b), "the document still waiting to be re-sent at once");
+        assertThat(resent).containsExactly(a, b);
+        assertThat(monitor.isDown()).as("down until b is written").isTrue();
+
+        retries.settled(b);
+        monitor.bulkAnswered(written(b));
+        assertThat(monitor.isDown()).isFalse();
+    }
+
     @Test
     void aBulkWhoseItemsAreAllRefusedWithServerErrorsIsAnOutageTooButNotProbed() throws Exception {
         client = RestClient.builder(new HttpHost("127.0.0.1", freePort(), "http")).build();
