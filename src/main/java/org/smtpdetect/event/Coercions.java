@@ -33,14 +33,14 @@ public final class Coercions {
      * A {@code long} field's string value: {@code Long.parseLong}, else a decimal truncated toward zero
      * ({@code "25.9"}, {@code "2.5e1"}), as Elasticsearch's {@code toLong(text, coerce=true)}.
      */
-    public static long longFromString(String s) throws Malformed {
+    public static long longFromString(CharSequence s) throws Malformed {
         try {
-            return Long.parseLong(s);
+            return Long.parseLong(s, 0, s.length(), 10);
         } catch (NumberFormatException ignored) {
             // fall through to the decimal path
         }
         try {
-            BigDecimal d = new BigDecimal(s);
+            BigDecimal d = new BigDecimal(s.toString());
             if (d.compareTo(LONG_MAX_PLUS_ONE) >= 0 || d.compareTo(LONG_MIN_MINUS_ONE) <= 0) throw MALFORMED;
             return d.toBigInteger().longValue();
         } catch (NumberFormatException | ArithmeticException e) {
@@ -92,16 +92,16 @@ public final class Coercions {
      * A {@code date} field's string value in epoch milliseconds, with Elasticsearch's default format
      * {@code strict_date_optional_time||epoch_millis}.
      */
-    public static long dateFromString(String s) throws Malformed {
-        if (!s.isEmpty() && isEpochMillis(s)) {
+    public static long dateFromString(CharSequence s) throws Malformed {
+        if (s.length() > 0 && isEpochMillis(s)) {
             try {
-                return Long.parseLong(s);
+                return Long.parseLong(s, 0, s.length(), 10);
             } catch (NumberFormatException e) {
                 throw MALFORMED;
             }
         }
         long millis = isoDateTimeUtc(s);
-        return millis != NOT_SIMPLE ? millis : dateWithFormatter(s);
+        return millis != NOT_SIMPLE ? millis : dateWithFormatter(s.toString());
     }
 
     /** Result of {@link #isoDateTimeUtc} for text it leaves to the formatter. */
@@ -113,7 +113,7 @@ public final class Coercions {
      * valid or not, which {@link #dateWithFormatter} then decides; on the texts it accepts it gives the
      * formatter's result.
      */
-    static long isoDateTimeUtc(String s) {
+    static long isoDateTimeUtc(CharSequence s) {
         int n = s.length();
         if (n < 19 || n > 30 || s.charAt(4) != '-' || s.charAt(7) != '-' || s.charAt(10) != 'T'
                 || s.charAt(13) != ':' || s.charAt(16) != ':') {
@@ -150,7 +150,7 @@ public final class Coercions {
     }
 
     /** The value of {@code length} ASCII digits at {@code from}, or -1. */
-    private static int digits(String s, int from, int length) {
+    private static int digits(CharSequence s, int from, int length) {
         int v = 0;
         for (int i = from; i < from + length; i++) {
             char c = s.charAt(i);
@@ -179,7 +179,7 @@ public final class Coercions {
         }
     }
 
-    private static boolean isEpochMillis(String s) {
+    private static boolean isEpochMillis(CharSequence s) {
         int start = s.charAt(0) == '-' ? 1 : 0;
         if (start == s.length()) return false;
         for (int i = start; i < s.length(); i++) {
@@ -190,9 +190,9 @@ public final class Coercions {
     }
 
     /** A {@code boolean} field's string value: only "true", "false" (and "" as missing, handled by the caller). */
-    public static boolean booleanFromString(String s) throws Malformed {
-        if ("true".equals(s)) return true;
-        if ("false".equals(s)) return false;
+    public static boolean booleanFromString(CharSequence s) throws Malformed {
+        if ("true".contentEquals(s)) return true;
+        if ("false".contentEquals(s)) return false;
         throw MALFORMED;
     }
 }

@@ -45,8 +45,8 @@ public final class IpAddresses {
      * Parses {@code text} into {@code out[0]} (high 64 bits) and {@code out[1]} (low 64 bits).
      * Returns false, leaving {@code out} untouched, when Elasticsearch would reject the value.
      */
-    public static boolean parse(String text, long[] out) {
-        return parseCanonicalIpv4(text, out) || parseWithLibrary(text, out);
+    public static boolean parse(CharSequence text, long[] out) {
+        return parseCanonicalIpv4(text, out) || parseWithLibrary(text.toString(), out);
     }
 
     /**
@@ -54,7 +54,7 @@ public final class IpAddresses {
      * ({@code 10.1.2.3}). Returns false, leaving {@code out} untouched, for any other text, valid or not, which
      * {@link #parseWithLibrary} then decides; on the texts it accepts it gives the library's result.
      */
-    static boolean parseCanonicalIpv4(String s, long[] out) {
+    static boolean parseCanonicalIpv4(CharSequence s, long[] out) {
         int n = s.length();
         if (n < 7 || n > 15) return false;
         long address = 0;
