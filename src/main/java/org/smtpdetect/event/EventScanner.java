@@ -22,6 +22,9 @@ import java.util.Map;
  * rare and are dead letters, and a record the scanner rejects is then exactly what the reference makes of it.
  * UTF-16 and UTF-32 input (which Jackson recognises from a BOM or zero bytes at the start) go to the reference
  * directly. Not thread-safe: one per task.
+ *
+ * <p>The position is passed along in locals and returned by the helpers (negative: a problem, recorded in
+ * {@link #problem}) rather than kept in a field, so it stays in a register on the parse's critical path.
  */
 public final class EventScanner implements EventReader {
     /** The checks Jackson applies, in the order it applies them; the scanner's own verdict. */
@@ -37,14 +40,19 @@ public final class EventScanner implements EventReader {
     private static final int LINEAR_KEYS = 24;
 
     private static final VarHandle LONGS = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
+    private static final VarHandle INTS = MethodHandles.byteArrayViewVarHandle(int[].class, ByteOrder.LITTLE_ENDIAN);
+    private static final int TRUE = 't' | 'r' << 8 | 'u' << 16 | 'e' << 24;
+    private static final int NULL = 'n' | 'u' << 8 | 'l' << 16 | 'l' << 24;
+    private static final int FALS = 'f' | 'a' << 8 | 'l' << 16 | 's' << 24;
     private static final long ONES = 0x0101010101010101L;
     private static final long HIGHS = 0x8080808080808080L;
     private static final long QUOTES = 0x2222222222222222L;
     private static final long BACKSLASHES = 0x5C5C5C5C5C5C5C5CL;
     private static final long BELOW_SPACE = 0x2020202020202020L;
+    private static final long DOTS = 0x2E2E2E2E2E2E2E2EL;
 
-    private static final int EOF = -1;
-    private static final int ERROR = -2;
+    /** Returned instead of a position when a problem was found. */
+    private static final int FAILED = -1;
     private static final byte OBJECT = 1;
     private static final byte ARRAY = 2;
     /** Kinds of key text: the input bytes, ASCII bytes decoded into {@link #keyBytes}, or wider chars. */
@@ -64,26 +72,24 @@ public final class EventScanner implements EventReader {
 
     // The document being scanned.
     private byte[] buf;
-    private int pos;
     private int end;
     private Problem problem;
     private String reason;
     private boolean declined;
 
     // Open containers; index 1 is the root object.
-    private int depth;
     private final byte[] kinds = new byte[MAX_DEPTH + 2];
     private final Target[] nodes = new Target[MAX_DEPTH + 2];
     private final int[] counts = new int[MAX_DEPTH + 2];
     private final int[] keyBase = new int[MAX_DEPTH + 2];
+    private final long[] keyFilter = new long[2 * (MAX_DEPTH + 2)];
     private int[][] keyIndex = new int[8][];
 
     // Keys of the open objects, innermost last.
     private int keyTop;
     private int[] keyHash = new int[256];
-    private int[] keyAt = new int[256];
-    private int[] keyLength = new int[256];
-    private byte[] keyKind = new byte[256];
+    /** Per key: kind in bits 56-63, length in bits 32-55, position in bits 0-31. */
+    private long[] keyInfo = new long[256];
     private byte[] keyBytes = new byte[256];
     private int keyBytesTop;
     private char[] keyChars = new char[64];
@@ -94,14 +100,15 @@ public final class EventScanner implements EventReader {
     private int curLength;
     private int curHash;
     private byte curKind;
+    /** The decoded name when {@link #curKind} is not {@link #KEY_INPUT}. */
     private String curText;
 
-    // The number just read.
+    // The number or plain string just read: its bounds in the input.
     private int numStart;
     private int numEnd;
     private boolean numInteger;
 
-    // Decoded text of the string just read, when it was not plain ASCII.
+    // Decoded text of the string just read (-1 when it was plain ASCII, left in the input).
     private char[] text = new char[256];
     private int textLength;
     private byte[] nameBytes = new byte[64];
@@ -132,21 +139,17 @@ public final class EventScanner implements EventReader {
         reason = null;
         if (data == null) {
             fail(Problem.EMPTY, "empty input");
-            event.fail(reason);
-            return event;
-        }
-        buf = data;
-        pos = offset;
-        end = offset + length;
-        if (isBlank()) {
+        } else if (isBlank(data, offset, offset + length)) {
             fail(Problem.EMPTY, "empty input");
-        } else if (otherEncoding()) {
+        } else if (otherEncoding(data, offset, length)) {
             declined = true;
             return reference().parse(data, offset, length);
         } else {
-            scanDocument();
+            buf = data;
+            end = offset + length;
+            scanDocument(offset + (hasUtf8Bom(data, offset, length) ? 3 : 0));
+            buf = null;
         }
-        buf = null;
         if (problem != Problem.NONE) event.fail(reason);
         return event;
     }
@@ -166,261 +169,292 @@ public final class EventScanner implements EventReader {
         return reference;
     }
 
-    private boolean fail(Problem p, String why) {
+    private int fail(Problem p, String why) {
         problem = p;
         reason = why;
-        return false;
+        return FAILED;
     }
 
-    private boolean syntax(String what) {
-        return fail(Problem.SYNTAX, "invalid JSON: " + what + " at byte " + pos);
+    private int syntax(String what, int at) {
+        return fail(Problem.SYNTAX, "invalid JSON: " + what + " at byte " + at);
     }
 
-    private boolean isBlank() {
-        for (int i = pos; i < end; i++) {
-            byte b = buf[i];
-            if (b != ' ' && b != '\t' && b != '\n' && b != '\r') return false;
+    private static boolean isBlank(byte[] b, int from, int to) {
+        for (int i = from; i < to; i++) {
+            if (b[i] != ' ' && b[i] != '\t' && b[i] != '\n' && b[i] != '\r') return false;
         }
         return true;
     }
 
     /**
      * Jackson reads the input as UTF-16 or UTF-32 when it starts with a zero byte, a zero second byte or a
-     * UTF-16/32 byte order mark; a UTF-8 BOM it skips (when at least 4 bytes are given).
+     * UTF-16/32 byte order mark.
      */
-    private boolean otherEncoding() {
-        int n = end - pos;
-        if (n >= 2) {
-            int b0 = buf[pos] & 0xFF;
-            if (b0 == 0 || buf[pos + 1] == 0 || b0 == 0xFE || b0 == 0xFF) return true;
-        }
-        if (n >= 4 && (buf[pos] & 0xFF) == 0xEF && (buf[pos + 1] & 0xFF) == 0xBB && (buf[pos + 2] & 0xFF) == 0xBF) {
-            pos += 3;
-        }
-        return false;
+    private static boolean otherEncoding(byte[] b, int from, int length) {
+        if (length < 2) return false;
+        int b0 = b[from] & 0xFF;
+        return b0 == 0 || b[from + 1] == 0 || b0 == 0xFE || b0 == 0xFF;
+    }
+
+    /** A UTF-8 byte order mark, which Jackson skips when at least 4 bytes are given. */
+    private static boolean hasUtf8Bom(byte[] b, int from, int length) {
+        return length >= 4 && (b[from] & 0xFF) == 0xEF && (b[from + 1] & 0xFF) == 0xBB && (b[from + 2] & 0xFF) == 0xBF;
     }
 
     // ---------------------------------------------------------------- structure
 
-    private void scanDocument() {
-        int c = nextToken();
-        if (c == ERROR) return;
-        if (c == EOF) {
+    private void scanDocument(int p) {
+        p = skipSpace(p);
+        if (p < 0) return;
+        if (p == end) {
             fail(Problem.NOT_OBJECT, "not a document: expected a JSON object but found nothing");
             return;
         }
-        if (c != '{') {
-            rootValue(c, Problem.NOT_OBJECT, "not a document: expected a JSON object");
+        if (buf[p] != '{') {
+            rootValue(p, Problem.NOT_OBJECT, "not a document: expected a JSON object");
             return;
         }
-        pos++;
-        depth = 1;
         kinds[1] = OBJECT;
         nodes[1] = root;
         counts[1] = 0;
         keyBase[1] = 0;
+        keyFilter[2] = 0;
+        keyFilter[3] = 0;
         keyTop = 0;
         keyBytesTop = 0;
         keyCharsTop = 0;
-        if (!scanContainers()) return;
-        c = nextToken();
-        if (c >= 0) rootValue(c, Problem.TRAILING, "not a document: unexpected content after the JSON object");
+        p = scanContainers(p + 1);
+        if (p < 0) return;
+        p = skipSpace(p);
+        if (p >= 0 && p < end) rootValue(p, Problem.TRAILING, "not a document: unexpected content after the JSON object");
     }
 
     /**
      * A value where the root object should start, or after it: Jackson reads one token there, so a bad token
      * is invalid JSON and a good one is the given problem.
      */
-    private void rootValue(int c, Problem problem, String why) {
-        boolean ok;
+    private void rootValue(int p, Problem problem, String why) {
+        int c = buf[p] & 0xFF;
+        int next;
         switch (c) {
             case '{': case '[': case '"':
-                ok = true;
+                next = p;
                 break;
             case 't': case 'f': case 'n':
-                ok = literal(c);
+                next = literal(p);
                 break;
             case '-': case '0': case '1': case '2': case '3': case '4': case '5': case '6': case '7': case '8': case '9':
+                next = number(p);
                 // Root-level numbers must be followed by white space (or the end); comments do not count.
-                ok = number() && (pos == end || isRootSpace(buf[pos])) && numberLength();
-                if (!ok && this.problem == Problem.NONE) syntax("expected space separating root-level values");
+                if (next >= 0 && next < end && !isRootSpace(buf[next])) next = syntax("expected space separating root-level values", next);
+                if (next >= 0 && !numberLength()) next = FAILED;
                 break;
             default:
-                ok = syntax("unexpected character '" + (char) c + "'");
+                next = syntax("unexpected character '" + (char) c + "'", p);
         }
-        if (ok) fail(problem, why);
+        if (next >= 0) fail(problem, why);
     }
 
     private static boolean isRootSpace(byte b) {
         return b == ' ' || b == '\t' || b == '\n' || b == '\r';
     }
 
-    /** Scans from just inside the root object to just after its end. */
-    private boolean scanContainers() {
+    /**
+     * Scans from just inside the root object to just after its end; returns that position. Containers are
+     * tracked by depth in {@link #kinds}, {@link #nodes} (the schema node an object's keys are looked up in, or
+     * the target of an array's values; null below fields the schema does not read) and {@link #counts}.
+     */
+    private int scanContainers(int p) {
+        int depth = 1;
         while (true) {
-            int c = nextToken();
-            if (c < 0) return c == EOF ? syntax("unexpected end of input inside " + (kinds[depth] == OBJECT ? "an object" : "an array")) : false;
+            int c = p < end ? buf[p] & 0xFF : -1;
+            if (c <= ' ' || c == '/') {
+                p = skipSpace(p);
+                if (p < 0) return FAILED;
+                if (p == end) return syntax("unexpected end of input inside " + (kinds[depth] == OBJECT ? "an object" : "an array"), p);
+                c = buf[p] & 0xFF;
+            }
             Target target;
             if (kinds[depth] == OBJECT) {
                 if (c == '}') {
-                    pos++;
+                    p++;
                     keyTop = keyBase[depth];
-                    if (--depth == 0) return true;
+                    if (--depth == 0) return p;
                     continue;
                 }
-                if (c == ']') return syntax("unexpected ']' in an object");
+                if (c == ']') return syntax("unexpected ']' in an object", p);
                 if (counts[depth]++ > 0) {
-                    if (c != ',') return syntax("expected ',' or '}'");
-                    pos++;
-                    c = nextToken();
-                    if (c < 0) return c == EOF ? syntax("unexpected end of input inside an object") : false;
+                    if (c != ',') return syntax("expected ',' or '}'", p);
+                    p++;
+                    c = p < end ? buf[p] & 0xFF : -1;
+                    if (c <= ' ' || c == '/') {
+                        p = skipSpace(p);
+                        if (p < 0) return FAILED;
+                        c = p < end ? buf[p] & 0xFF : -1;
+                    }
                 }
-                if (c != '"') return syntax("expected a double-quoted field name");
-                if (!key() || !firstInObject()) return false;
-                c = nextToken();
-                if (c < 0) return c == EOF ? syntax("unexpected end of input after a field name") : false;
-                if (c != ':') return syntax("expected ':' after a field name");
-                pos++;
-                c = nextToken();
-                if (c < 0) return c == EOF ? syntax("unexpected end of input after a field name") : false;
+                if (c != '"') return c < 0 ? syntax("unexpected end of input inside an object", p) : syntax("expected a double-quoted field name", p);
+                p = key(p);
+                if (p < 0 || !firstInObject(depth)) return FAILED;
+                if (p < end && buf[p] == ':') {
+                    p++;
+                } else {
+                    p = skipSpace(p);
+                    if (p < 0) return FAILED;
+                    if (p == end) return syntax("unexpected end of input after a field name", p);
+                    if (buf[p] != ':') return syntax("expected ':' after a field name", p);
+                    p++;
+                }
+                c = p < end ? buf[p] & 0xFF : -1;
+                if (c <= ' ' || c == '/') {
+                    p = skipSpace(p);
+                    if (p < 0) return FAILED;
+                    if (p == end) return syntax("unexpected end of input after a field name", p);
+                    c = buf[p] & 0xFF;
+                }
                 Target node = nodes[depth];
                 target = node == null ? null : resolve(node);
             } else {
                 if (c == ']') {
-                    pos++;
+                    p++;
                     depth--;
                     continue;
                 }
-                if (c == '}') return syntax("unexpected '}' in an array");
+                if (c == '}') return syntax("unexpected '}' in an array", p);
                 if (counts[depth]++ > 0) {
-                    if (c != ',') return syntax("expected ',' or ']'");
-                    pos++;
-                    c = nextToken();
-                    if (c < 0) return c == EOF ? syntax("unexpected end of input inside an array") : false;
+                    if (c != ',') return syntax("expected ',' or ']'", p);
+                    p++;
+                    c = p < end ? buf[p] & 0xFF : -1;
+                    if (c <= ' ' || c == '/') {
+                        p = skipSpace(p);
+                        if (p < 0) return FAILED;
+                        if (p == end) return syntax("unexpected end of input inside an array", p);
+                        c = buf[p] & 0xFF;
+                    }
+                    if (c < 0) return syntax("unexpected end of input inside an array", p);
                 }
                 target = nodes[depth];
             }
             switch (c) {
-                case '{': case '[':
-                    pos++;
-                    if (depth == MAX_DEPTH) {
-                        return fail(Problem.CONSTRAINT, "not a document: nesting depth exceeds " + MAX_DEPTH);
+                case '"':
+                    if (target == null) {
+                        p = skipString(p);
+                        if (p < 0) return FAILED;
+                    } else {
+                        if (target.conflict) return objectWhereValueBelongs(target);
+                        p = readString(p);
+                        if (p < 0 || !stringValue(target)) return FAILED;
                     }
+                    break;
+                case '{': case '[':
+                    p++;
+                    if (depth == MAX_DEPTH) return fail(Problem.CONSTRAINT, "not a document: nesting depth exceeds " + MAX_DEPTH);
                     if (target != null && (target.conflict || (c == '{' && target.leafOnly))) return objectWhereValueBelongs(target);
                     depth++;
                     kinds[depth] = c == '{' ? OBJECT : ARRAY;
                     nodes[depth] = target;
                     counts[depth] = 0;
                     keyBase[depth] = keyTop;
-                    break;
-                case '"':
-                    if (target != null && target.conflict) return objectWhereValueBelongs(target);
-                    if (target == null) {
-                        if (!skipString()) return false;
-                    } else if (!stringValue(target)) {
-                        return false;
-                    }
+                    keyFilter[2 * depth] = 0;
+                    keyFilter[2 * depth + 1] = 0;
                     break;
                 case 't': case 'f': case 'n':
-                    if (!literal(c)) return false;
-                    if (target != null && target.conflict) return objectWhereValueBelongs(target);
-                    if (c != 'n' && target != null && !booleanValue(target, c == 't')) return false;
+                    p = literal(p);
+                    if (p < 0) return FAILED;
+                    if (target != null) {
+                        if (target.conflict) return objectWhereValueBelongs(target);
+                        if (c != 'n' && !booleanValue(target, c == 't')) return FAILED;
+                    }
                     break;
                 case '-': case '0': case '1': case '2': case '3': case '4': case '5': case '6': case '7': case '8': case '9':
-                    if (!number() || !numberLength()) return false;
-                    if (target != null && target.conflict) return objectWhereValueBelongs(target);
-                    if (target != null && !numberValue(target)) return false;
+                    p = number(p);
+                    if (p < 0 || !numberLength()) return FAILED;
+                    if (target != null) {
+                        if (target.conflict) return objectWhereValueBelongs(target);
+                        if (!numberValue(target)) return FAILED;
+                    }
                     break;
                 default:
-                    return syntax("unexpected character '" + (char) c + "'");
+                    return syntax("unexpected character '" + (char) c + "'", p);
             }
         }
     }
 
-    private boolean objectWhereValueBelongs(Target target) {
+    private int objectWhereValueBelongs(Target target) {
         return fail(Problem.MAPPING, "not a document: field [" + target.path + "] holds an object where a value belongs");
     }
 
     private boolean valueWhereObjectBelongs(Target target) {
-        return fail(Problem.MAPPING, "not a document: field [" + target.path + "] holds a value where an object belongs");
+        fail(Problem.MAPPING, "not a document: field [" + target.path + "] holds a value where an object belongs");
+        return false;
     }
 
     /**
-     * Skips white space and comments; returns the next byte (not consumed), {@link #EOF} or {@link #ERROR}.
-     * Only space, tab, CR and LF are white space; other control bytes are invalid.
+     * Skips white space and comments from {@code p}; returns the position of the next token (the end when there
+     * is none). Only space, tab, CR and LF are white space; other control bytes are invalid.
      */
-    private int nextToken() {
-        while (pos < end) {
-            int c = buf[pos] & 0xFF;
+    private int skipSpace(int p) {
+        while (p < end) {
+            int c = buf[p] & 0xFF;
             if (c > ' ') {
-                if (c != '/') return c;
-                if (!comment()) return ERROR;
+                if (c != '/') return p;
+                p = comment(p);
+                if (p < 0) return FAILED;
             } else if (c == ' ' || c == '\n' || c == '\r' || c == '\t') {
-                pos++;
+                p++;
             } else {
-                syntax("illegal character (code " + c + ") between tokens");
-                return ERROR;
+                return syntax("illegal character (code " + c + ") between tokens", p);
             }
         }
-        return EOF;
+        return p;
     }
 
-    /** A {@code //} or {@code /* *}{@code /} comment at {@code pos}; its content is validated as Jackson does. */
-    private boolean comment() {
-        pos++;
-        if (pos == end) return syntax("unexpected end of input in a comment");
-        byte kind = buf[pos++];
+    /** A {@code //} or {@code /* *}{@code /} comment at {@code p}; its content is validated as Jackson does. */
+    private int comment(int p) {
+        p++;
+        if (p == end) return syntax("unexpected end of input in a comment", p);
+        byte kind = buf[p++];
         if (kind == '/') {
-            while (pos < end) {
-                int c = buf[pos] & 0xFF;
-                if (c == '\n' || c == '\r') {
-                    pos++;
-                    return true;
-                }
-                if (c < ' ' && c != '\t') return syntax("illegal character (code " + c + ") in a comment");
-                if (c >= 0x80) {
-                    if (!utf8(c)) return false;
-                } else {
-                    pos++;
-                }
+            while (p < end) {
+                int c = buf[p] & 0xFF;
+                if (c == '\n' || c == '\r') return p + 1;
+                if (c < ' ' && c != '\t') return syntax("illegal character (code " + c + ") in a comment", p);
+                p = c >= 0x80 ? utf8(p, c) : p + 1;
+                if (p < 0) return FAILED;
             }
-            return true;
+            return p;
         }
-        if (kind != '*') return syntax("expected '*' or '/' after '/' for a comment");
-        while (pos < end) {
-            int c = buf[pos] & 0xFF;
+        if (kind != '*') return syntax("expected '*' or '/' after '/' for a comment", p - 1);
+        while (p < end) {
+            int c = buf[p] & 0xFF;
             if (c == '*') {
-                pos++;
-                if (pos == end) break;
-                if (buf[pos] == '/') {
-                    pos++;
-                    return true;
-                }
+                p++;
+                if (p == end) break;
+                if (buf[p] == '/') return p + 1;
             } else if (c < ' ' && c != '\t' && c != '\n' && c != '\r') {
-                return syntax("illegal character (code " + c + ") in a comment");
-            } else if (c >= 0x80) {
-                if (!utf8(c)) return false;
+                return syntax("illegal character (code " + c + ") in a comment", p);
             } else {
-                pos++;
+                p = c >= 0x80 ? utf8(p, c) : p + 1;
+                if (p < 0) return FAILED;
             }
         }
-        return syntax("unexpected end of input in a comment");
+        return syntax("unexpected end of input in a comment", p);
     }
 
     /**
-     * Validates the multi-byte sequence at {@code pos} (lead byte {@code lead}) as Jackson does: a lead byte of
+     * Validates the multi-byte sequence at {@code p} (lead byte {@code lead}) as Jackson does: a lead byte of
      * the 2, 3 or 4 byte forms followed by that many continuation bytes (overlong forms and surrogates pass).
      */
-    private boolean utf8(int lead) {
+    private int utf8(int p, int lead) {
         int n = continuationBytes(lead);
-        if (n < 0) return syntax("invalid UTF-8 start byte 0x" + Integer.toHexString(lead));
-        pos++;
+        if (n < 0) return syntax("invalid UTF-8 start byte 0x" + Integer.toHexString(lead), p);
+        p++;
         for (int i = 0; i < n; i++) {
-            if (pos == end) return syntax("unexpected end of input in a UTF-8 sequence");
-            if ((buf[pos] & 0xC0) != 0x80) return syntax("invalid UTF-8 middle byte 0x" + Integer.toHexString(buf[pos] & 0xFF));
-            pos++;
+            if (p == end) return syntax("unexpected end of input in a UTF-8 sequence", p);
+            if ((buf[p] & 0xC0) != 0x80) return syntax("invalid UTF-8 middle byte 0x" + Integer.toHexString(buf[p] & 0xFF), p);
+            p++;
         }
-        return true;
+        return p;
     }
 
     private static int continuationBytes(int lead) {
@@ -430,82 +464,105 @@ public final class EventScanner implements EventReader {
         return -1;
     }
 
-    /** {@code true}, {@code false} or {@code null} at {@code pos}, not followed by a letter or digit. */
-    private boolean literal(int c) {
+    /** {@code true}, {@code false} or {@code null} at {@code p}, not followed by a letter or digit. */
+    private int literal(int p) {
+        if (p + 6 <= end) {
+            int word = (int) INTS.get(buf, p);
+            int n = word == TRUE || word == NULL ? 4 : word == FALS && buf[p + 4] == 'e' ? 5 : 0;
+            if (n > 0) {
+                int next = buf[p + n] & 0xFF;
+                if (next < '0' || next == ']' || next == '}') return p + n;
+            }
+        }
+        return anyLiteral(p);
+    }
+
+    private int anyLiteral(int p) {
+        int c = buf[p];
         String word = c == 't' ? "true" : c == 'f' ? "false" : "null";
         int n = word.length();
         for (int i = 0; i < n; i++) {
-            if (pos + i == end || buf[pos + i] != word.charAt(i)) {
-                pos += i;
-                return syntax("unrecognized token (expected '" + word + "')");
-            }
+            if (p + i == end || buf[p + i] != word.charAt(i)) return syntax("unrecognized token (expected '" + word + "')", p + i);
         }
-        pos += n;
-        if (pos == end) return true;
-        int next = buf[pos] & 0xFF;
-        if (next < '0' || next == ']' || next == '}') return true;
+        p += n;
+        if (p == end) return p;
+        int next = buf[p] & 0xFF;
+        if (next < '0' || next == ']' || next == '}') return p;
         // Jackson decodes the following character and refuses a Java identifier part ("truex", "nullé").
         int ch = next;
         if (next >= 0x80) {
             int more = continuationBytes(next);
-            if (more < 0) return syntax("invalid UTF-8 start byte 0x" + Integer.toHexString(next));
+            if (more < 0) return syntax("invalid UTF-8 start byte 0x" + Integer.toHexString(next), p);
             ch = next & (more == 1 ? 0x1F : more == 2 ? 0x0F : 0x07);
             for (int i = 1; i <= more; i++) {
-                if (pos + i == end) {
-                    pos += i;
-                    return syntax("unexpected end of input in a UTF-8 sequence");
-                }
-                int d = buf[pos + i] & 0xFF;
-                if ((d & 0xC0) != 0x80) return syntax("invalid UTF-8 middle byte 0x" + Integer.toHexString(d));
+                if (p + i == end) return syntax("unexpected end of input in a UTF-8 sequence", p + i);
+                int d = buf[p + i] & 0xFF;
+                if ((d & 0xC0) != 0x80) return syntax("invalid UTF-8 middle byte 0x" + Integer.toHexString(d), p + i);
                 ch = (ch << 6) | (d & 0x3F);
             }
         }
-        if (Character.isJavaIdentifierPart((char) ch)) return syntax("unrecognized token (expected '" + word + "')");
-        return true;
+        if (Character.isJavaIdentifierPart((char) ch)) return syntax("unrecognized token (expected '" + word + "')", p);
+        return p;
     }
 
     /**
-     * A JSON number at {@code pos}: {@code -?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?}. Sets the number's
-     * bounds and kind; the length limit is checked by {@link #numberLength}.
+     * A JSON number at {@code p}: {@code -?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?}. Sets the number's
+     * bounds and kind and returns the position after it; the length limit is checked by {@link #numberLength}.
      */
-    private boolean number() {
-        numStart = pos;
-        if (buf[pos] == '-') {
-            pos++;
-            if (pos == end) return syntax("unexpected end of input in a number");
+    private int number(int p) {
+        // plain integers without a leading zero, the common case, in one loop
+        int q = p;
+        if (buf[q] == '-') q++;
+        if (q < end && buf[q] >= '1' && buf[q] <= '9') {
+            q++;
+            while (q < end && isDigit(buf[q])) q++;
+            if (q == end || (buf[q] != '.' && (buf[q] | 0x20) != 'e')) {
+                numStart = p;
+                numEnd = q;
+                numInteger = true;
+                return q;
+            }
         }
-        int c = buf[pos];
+        return anyNumber(p);
+    }
+
+    private int anyNumber(int p) {
+        numStart = p;
+        if (buf[p] == '-') {
+            p++;
+            if (p == end) return syntax("unexpected end of input in a number", p);
+        }
+        int c = buf[p];
         if (c == '0') {
-            pos++;
-            if (pos < end && isDigit(buf[pos])) return syntax("leading zeroes are not allowed");
+            p++;
+            if (p < end && isDigit(buf[p])) return syntax("leading zeroes are not allowed", p);
         } else if (c >= '1' && c <= '9') {
-            pos++;
-            while (pos < end && isDigit(buf[pos])) pos++;
+            p++;
+            while (p < end && isDigit(buf[p])) p++;
         } else {
-            return syntax("expected a digit");
+            return syntax("expected a digit", p);
         }
         numInteger = true;
-        if (pos < end && buf[pos] == '.') {
+        if (p < end && buf[p] == '.') {
             numInteger = false;
-            pos++;
-            int from = pos;
-            while (pos < end && isDigit(buf[pos])) pos++;
-            if (pos == from) return syntax("decimal point not followed by a digit");
+            int from = ++p;
+            while (p < end && isDigit(buf[p])) p++;
+            if (p == from) return syntax("decimal point not followed by a digit", p);
         }
-        if (pos < end && (buf[pos] | 0x20) == 'e') {
+        if (p < end && (buf[p] | 0x20) == 'e') {
             numInteger = false;
-            pos++;
-            if (pos == end) return syntax("unexpected end of input in a number");
-            if (buf[pos] == '-' || buf[pos] == '+') {
-                pos++;
-                if (pos == end) return syntax("unexpected end of input in a number");
+            p++;
+            if (p == end) return syntax("unexpected end of input in a number", p);
+            if (buf[p] == '-' || buf[p] == '+') {
+                p++;
+                if (p == end) return syntax("unexpected end of input in a number", p);
             }
-            int from = pos;
-            while (pos < end && isDigit(buf[pos])) pos++;
-            if (pos == from) return syntax("exponent indicator not followed by a digit");
+            int from = p;
+            while (p < end && isDigit(buf[p])) p++;
+            if (p == from) return syntax("exponent indicator not followed by a digit", p);
         }
-        numEnd = pos;
-        return true;
+        numEnd = p;
+        return p;
     }
 
     /** Jackson's limit on digits (sign, point and exponent marker not counted). */
@@ -516,7 +573,8 @@ public final class EventScanner implements EventReader {
             if (isDigit(buf[i])) digits++;
         }
         if (digits > MAX_NUMBER_LENGTH) {
-            return fail(Problem.CONSTRAINT, "not a document: number of " + digits + " digits exceeds " + MAX_NUMBER_LENGTH);
+            fail(Problem.CONSTRAINT, "not a document: number of " + digits + " digits exceeds " + MAX_NUMBER_LENGTH);
+            return false;
         }
         return true;
     }
@@ -527,91 +585,104 @@ public final class EventScanner implements EventReader {
 
     // ---------------------------------------------------------------- strings
 
-    /** The first byte of {@code w} (little-endian) that is a quote, backslash, control or non-ASCII byte. */
+    /**
+     * Flags (in its high bit) each byte of {@code w} that is a quote, backslash, control or non-ASCII byte; the
+     * lowest flagged byte is exact (a borrow only flags bytes above a flagged one). The usual {@code & ~x} terms
+     * are left out: they only clear flags of non-ASCII bytes, which are flagged anyway.
+     */
     private static long specials(long w) {
-        long q = w ^ QUOTES;
-        long b = w ^ BACKSLASHES;
-        return ((q - ONES) & ~q | (b - ONES) & ~b | (w - BELOW_SPACE) & ~w | w) & HIGHS;
+        return (((w ^ QUOTES) - ONES) | ((w ^ BACKSLASHES) - ONES) | (w - BELOW_SPACE) | w) & HIGHS;
     }
 
     /**
-     * Moves {@code pos} (inside a string) to the next quote, backslash, control or non-ASCII byte; false at the
-     * end of the input.
+     * The index (0-15) of the first special byte in the 16 bytes at {@code p}, or 16. Both words are looked at
+     * and their trailing-zero counts combined without a branch, so a string's length (1 to 15 bytes: most
+     * strings and names) costs no mispredicted branch.
      */
-    private boolean toSpecial() {
-        int p = pos;
+    private int firstSpecial16(int p) {
+        int t1 = Long.numberOfTrailingZeros(specials((long) LONGS.get(buf, p)));
+        int t2 = Long.numberOfTrailingZeros(specials((long) LONGS.get(buf, p + 8)));
+        return (t1 + (t1 >> 6) * t2) >>> 3;
+    }
+
+    /** Flags each '.' byte of {@code w}; the lowest flag is exact. */
+    private static long dots(long w) {
+        long d = w ^ DOTS;
+        return (d - ONES) & ~d & HIGHS;
+    }
+
+    /**
+     * The position of the next quote, backslash, control or non-ASCII byte from {@code p} (inside a string), or
+     * the end of the input.
+     */
+    private int toSpecial(int p) {
+        while (p + 16 <= end) {
+            int at = firstSpecial16(p);
+            if (at < 16) return p + at;
+            p += 16;
+        }
         while (p + 8 <= end) {
             long s = specials((long) LONGS.get(buf, p));
-            if (s != 0) {
-                pos = p + (Long.numberOfTrailingZeros(s) >>> 3);
-                return true;
-            }
+            if (s != 0) return p + (Long.numberOfTrailingZeros(s) >>> 3);
             p += 8;
         }
         while (p < end) {
             int c = buf[p] & 0xFF;
-            if (c == '"' || c == '\\' || c < ' ' || c >= 0x80) {
-                pos = p;
-                return true;
-            }
+            if (c == '"' || c == '\\' || c < ' ' || c >= 0x80) return p;
             p++;
         }
-        pos = p;
-        return false;
+        return p;
     }
 
-    /** Validates a string value at {@code pos} (the opening quote) and moves past it. */
-    private boolean skipString() {
-        pos++;
-        while (toSpecial()) {
-            int c = buf[pos] & 0xFF;
-            if (c == '"') {
-                pos++;
-                return true;
-            }
+    /** Validates the string value at {@code p} (the opening quote); returns the position after it. */
+    private int skipString(int p) {
+        p = toSpecial(p + 1);
+        while (p < end) {
+            int c = buf[p] & 0xFF;
+            if (c == '"') return p + 1;
             if (c == '\\') {
-                if (escape() < 0) return false;
+                p = escape(p);
             } else if (c >= 0x80) {
-                if (!utf8(c)) return false;
+                p = utf8(p, c);
             } else {
-                return syntax("illegal unquoted character (code " + c + ") in a string");
+                return syntax("illegal unquoted character (code " + c + ") in a string", p);
             }
+            if (p < 0) return FAILED;
+            p = toSpecial(p);
         }
-        return syntax("unexpected end of input in a string");
+        return syntax("unexpected end of input in a string", p);
     }
 
-    /** Decodes the escape at {@code pos} (the backslash) and moves past it; the char, or -1 when invalid. */
-    private int escape() {
-        pos++;
-        if (pos == end) return badEscape("unexpected end of input in an escape sequence");
-        int c = buf[pos++];
+    /**
+     * Validates the escape at {@code p} (the backslash); returns the position after it and leaves the char in
+     * {@link #escaped}.
+     */
+    private int escape(int p) {
+        p++;
+        if (p == end) return syntax("unexpected end of input in an escape sequence", p);
+        int c = buf[p++];
         switch (c) {
-            case 'b': return '\b';
-            case 't': return '\t';
-            case 'n': return '\n';
-            case 'f': return '\f';
-            case 'r': return '\r';
-            case '"': case '/': case '\\': return c;
+            case 'b': escaped = '\b'; return p;
+            case 't': escaped = '\t'; return p;
+            case 'n': escaped = '\n'; return p;
+            case 'f': escaped = '\f'; return p;
+            case 'r': escaped = '\r'; return p;
+            case '"': case '/': case '\\': escaped = (char) c; return p;
             case 'u': break;
-            default:
-                pos--;
-                return badEscape("unrecognized character escape");
+            default: return syntax("unrecognized character escape", p - 1);
         }
         int value = 0;
-        for (int i = 0; i < 4; i++) {
-            if (pos == end) return badEscape("unexpected end of input in an escape sequence");
-            int digit = hexDigit(buf[pos]);
-            if (digit < 0) return badEscape("expected a hex digit in an escape sequence");
+        for (int i = 0; i < 4; i++, p++) {
+            if (p == end) return syntax("unexpected end of input in an escape sequence", p);
+            int digit = hexDigit(buf[p]);
+            if (digit < 0) return syntax("expected a hex digit in an escape sequence", p);
             value = (value << 4) | digit;
-            pos++;
         }
-        return value;
+        escaped = (char) value;
+        return p;
     }
 
-    private int badEscape(String what) {
-        syntax(what);
-        return -1;
-    }
+    private char escaped;
 
     private static int hexDigit(byte b) {
         if (b >= '0' && b <= '9') return b - '0';
@@ -621,42 +692,44 @@ public final class EventScanner implements EventReader {
     }
 
     /**
-     * Reads the string at {@code pos} (the opening quote). Plain ASCII without escapes stays in the input and
-     * true is returned with the bounds in {@link #numStart}/{@link #numEnd}; anything else is decoded, as
-     * Jackson decodes it, into {@link #text}. False when invalid (then {@link #problem} is set).
+     * Reads the string at {@code p} (the opening quote); returns the position after it. Plain ASCII without
+     * escapes stays in the input, its bounds in {@link #numStart}/{@link #numEnd} and {@link #textLength} -1;
+     * anything else is decoded, as Jackson decodes it, into {@link #text}.
      */
-    private boolean readString() {
-        int start = ++pos;
-        if (!toSpecial()) return syntax("unexpected end of input in a string");
-        if (buf[pos] == '"') {
+    private int readString(int p) {
+        int start = p + 1;
+        p = toSpecial(start);
+        if (p == end) return syntax("unexpected end of input in a string", p);
+        if (buf[p] == '"') {
             numStart = start;
-            numEnd = pos++;
+            numEnd = p;
             textLength = -1;
-            return true;
+            return p + 1;
         }
         int n = 0;
-        for (int i = start; i < pos; i++) n = put(n, (char) buf[i]);
+        for (int i = start; i < p; i++) n = put(n, (char) buf[i]);
         while (true) {
-            int c = buf[pos] & 0xFF;
+            int c = buf[p] & 0xFF;
             if (c == '"') {
-                pos++;
                 textLength = n;
-                return true;
+                return p + 1;
             }
             if (c == '\\') {
-                int e = escape();
-                if (e < 0) return false;
-                n = put(n, (char) e);
+                p = escape(p);
+                if (p < 0) return FAILED;
+                n = put(n, escaped);
             } else if (c >= 0x80) {
-                int at = pos;
-                if (!utf8(c)) return false;
+                int at = p;
+                p = utf8(p, c);
+                if (p < 0) return FAILED;
                 n = decodeUtf8(at, n);
             } else {
-                return syntax("illegal unquoted character (code " + c + ") in a string");
+                return syntax("illegal unquoted character (code " + c + ") in a string", p);
             }
-            int from = pos;
-            if (!toSpecial()) return syntax("unexpected end of input in a string");
-            for (int i = from; i < pos; i++) n = put(n, (char) buf[i]);
+            int from = p;
+            p = toSpecial(p);
+            if (p == end) return syntax("unexpected end of input in a string", p);
+            for (int i = from; i < p; i++) n = put(n, (char) buf[i]);
         }
     }
 
@@ -685,11 +758,30 @@ public final class EventScanner implements EventReader {
     // ---------------------------------------------------------------- keys
 
     /**
-     * Reads the field name at {@code pos} (the opening quote) into {@code cur*}: plain ASCII names stay in the
-     * input, hashed 8 bytes at a time while they are scanned; others are decoded as Jackson decodes names.
+     * Reads the field name at {@code p} (the opening quote) into {@code cur*} and returns the position after it:
+     * plain ASCII names stay in the input, hashed 8 bytes at a time while they are scanned; others are decoded as
+     * Jackson decodes names.
      */
-    private boolean key() {
-        int start = pos + 1;
+    private int key(int p) {
+        int start = p + 1;
+        if (start + 16 <= end) {
+            // most names fit two words with their closing quote: hashed as hashBytes does, without branches
+            long w1 = (long) LONGS.get(buf, start);
+            long w2 = (long) LONGS.get(buf, start + 8);
+            int t1 = Long.numberOfTrailingZeros(specials(w1));
+            int t2 = Long.numberOfTrailingZeros(specials(w2));
+            int at = (t1 + (t1 >> 6) * t2) >>> 3;
+            if (at < 16 && buf[start + at] == '"') {
+                long below1 = at >= 8 ? -1L : ~(-1L << (at << 3));
+                long below2 = at >= 8 ? ~(-1L << ((at - 8) << 3)) : 0;
+                long h = mix(0, w1 & below1);
+                return plainKey(start, start + at, at > 8 ? mix(h, w2 & below2) : h);
+            }
+        }
+        return longKey(start);
+    }
+
+    private int longKey(int start) {
         int p = start;
         long h = 0;
         while (p + 8 <= end) {
@@ -716,27 +808,21 @@ public final class EventScanner implements EventReader {
             w |= (long) c << shift;
             shift += 8;
         }
-        pos = end;
         if (end - start >= NAME_BUFFER_BYTES + 1) return nameTooLong();
-        return syntax("unexpected end of input in a field name");
+        return syntax("unexpected end of input in a field name", end);
     }
 
-    private boolean plainKey(int start, int quote, long h) {
+    private int plainKey(int start, int quote, long h) {
         int length = quote - start;
-        if (length > MAX_NAME_BYTES) {
-            pos = quote;
-            return nameTooLong();
-        }
-        pos = quote + 1;
+        if (length > MAX_NAME_BYTES) return nameTooLong();
         curAt = start;
         curLength = length;
         curHash = finish(h, length);
         curKind = KEY_INPUT;
-        curText = null;
-        return true;
+        return quote + 1;
     }
 
-    private boolean nameTooLong() {
+    private int nameTooLong() {
         return fail(Problem.CONSTRAINT, "not a document: field name longer than " + MAX_NAME_BYTES + " bytes");
     }
 
@@ -744,17 +830,18 @@ public final class EventScanner implements EventReader {
      * A name with escapes, control or non-ASCII bytes, read as Jackson reads names: escapes are re-encoded as
      * UTF-8 next to the raw bytes (its buffer limit counts those bytes), and the whole is decoded at the end.
      */
-    private boolean escapedKey(int start) {
-        pos = start;
+    private int escapedKey(int start) {
+        int p = start;
         int n = 0;
         while (true) {
-            if (pos == end) return syntax("unexpected end of input in a field name");
-            int c = buf[pos] & 0xFF;
+            if (p == end) return syntax("unexpected end of input in a field name", p);
+            int c = buf[p] & 0xFF;
             if (c == '"') break;
-            if (c < ' ') return syntax("illegal unquoted character (code " + c + ") in a field name");
+            if (c < ' ') return syntax("illegal unquoted character (code " + c + ") in a field name", p);
             if (c == '\\') {
-                int e = escape();
-                if (e < 0) return false;
+                p = escape(p);
+                if (p < 0) return FAILED;
+                int e = escaped;
                 if (e < 0x80) {
                     n = nameByte(n, e);
                 } else if (e < 0x800) {
@@ -767,13 +854,12 @@ public final class EventScanner implements EventReader {
                 }
             } else {
                 n = nameByte(n, c);
-                pos++;
+                p++;
             }
             if (n < 0) return nameTooLong();
         }
         if (n > MAX_NAME_BYTES) return nameTooLong();
-        pos++;
-        return decodeName(n);
+        return decodeName(n, p) ? p + 1 : FAILED;
     }
 
     private int nameByte(int n, int b) {
@@ -784,29 +870,29 @@ public final class EventScanner implements EventReader {
     }
 
     /** Decodes {@link #nameBytes} with the arithmetic of Jackson's name decoder into the current key. */
-    private boolean decodeName(int n) {
+    private boolean decodeName(int n, int at) {
         int chars = 0;
         boolean ascii = true;
         for (int i = 0; i < n; ) {
             int c = nameBytes[i++] & 0xFF;
             if (c > 127) {
                 int needed = continuationBytes(c);
-                if (needed < 0) return syntax("invalid UTF-8 start byte 0x" + Integer.toHexString(c) + " in a field name");
+                if (needed < 0) return badName("invalid UTF-8 start byte 0x" + Integer.toHexString(c), at);
                 c &= needed == 1 ? 0x1F : needed == 2 ? 0x0F : 0x07;
-                if (i + needed > n) return syntax("unexpected end of input in a field name");
+                if (i + needed > n) return badName("unexpected end of a UTF-8 sequence", at);
                 for (int k = 0; k < needed; k++) {
                     int d = nameBytes[i++];
-                    if ((d & 0xC0) != 0x80) return syntax("invalid UTF-8 middle byte in a field name");
+                    if ((d & 0xC0) != 0x80) return badName("invalid UTF-8 middle byte", at);
                     c = (c << 6) | (d & 0x3F);
                 }
                 if (needed > 2) {
                     c -= 0x10000;
-                    chars = putText(chars, (char) (0xD800 + (c >> 10)));
+                    chars = put(chars, (char) (0xD800 + (c >> 10)));
                     c = 0xDC00 | (c & 0x03FF);
                 }
             }
             if (c > 127) ascii = false;
-            chars = putText(chars, (char) c);
+            chars = put(chars, (char) c);
         }
         curText = new String(text, 0, chars);
         curLength = chars;
@@ -828,20 +914,18 @@ public final class EventScanner implements EventReader {
         return true;
     }
 
-    private int putText(int n, char c) {
-        if (n == text.length) text = Arrays.copyOf(text, n * 2);
-        text[n] = c;
-        return n + 1;
+    private boolean badName(String what, int at) {
+        syntax(what + " in a field name", at);
+        return false;
     }
 
     private static long mix(long h, long w) {
-        h = (h ^ w) * 0x9E3779B97F4A7C15L;
-        return h ^ (h >>> 29);
+        return (h + w) * 0x9E3779B97F4A7C15L;
     }
 
+    /** The key hash: the well-mixed high half, with the length folded in; even for ASCII keys. */
     private static int finish(long h, int length) {
-        h = (h ^ length) * 0xC2B2AE3D27D4EB4FL;
-        return (int) (h ^ (h >>> 32)) & ~1;
+        return (int) ((h + length) * 0xC2B2AE3D27D4EB4FL >>> 32) & ~1;
     }
 
     /** The hash {@link #key} computes while scanning, over any bytes. */
@@ -858,11 +942,31 @@ public final class EventScanner implements EventReader {
         return h;
     }
 
-    /** Jackson's duplicate detection: a name may appear once per object. Records the current key. */
-    private boolean firstInObject() {
+    /**
+     * Jackson's duplicate detection: a name may appear once per object. Records the current key. A 128-bit
+     * filter of the object's key hashes settles most keys without a search.
+     */
+    private boolean firstInObject(int depth) {
+        long bit = 1L << (curHash >>> 26);
+        int half = 2 * depth + ((curHash >>> 25) & 1);
+        long seen = keyFilter[half];
+        keyFilter[half] = seen | bit;
+        int count = keyTop - keyBase[depth];
+        if ((seen & bit) != 0 || count >= LINEAR_KEYS || keyTop == keyHash.length) return searchAndRecord(depth, count, (seen & bit) != 0);
+        keyHash[keyTop] = curHash;
+        keyInfo[keyTop++] = info();
+        return true;
+    }
+
+    private long info() {
+        return (long) curKind << 56 | (long) curLength << 32 | curAt;
+    }
+
+    private boolean searchAndRecord(int depth, int count, boolean maybeSeen) {
         int base = keyBase[depth];
-        int count = keyTop - base;
-        if (count < LINEAR_KEYS) {
+        if (!maybeSeen) {
+            if (count >= LINEAR_KEYS) keyIndex(depth, count);
+        } else if (count < LINEAR_KEYS) {
             for (int i = base; i < keyTop; i++) {
                 if (keyHash[i] == curHash && sameKey(i)) return duplicate();
             }
@@ -876,24 +980,20 @@ public final class EventScanner implements EventReader {
             }
         }
         if (keyTop == keyHash.length) {
-            int n = keyTop * 2;
-            keyHash = Arrays.copyOf(keyHash, n);
-            keyAt = Arrays.copyOf(keyAt, n);
-            keyLength = Arrays.copyOf(keyLength, n);
-            keyKind = Arrays.copyOf(keyKind, n);
+            keyHash = Arrays.copyOf(keyHash, keyTop * 2);
+            keyInfo = Arrays.copyOf(keyInfo, keyTop * 2);
         }
         keyHash[keyTop] = curHash;
-        keyAt[keyTop] = curAt;
-        keyLength[keyTop] = curLength;
-        keyKind[keyTop] = curKind;
-        if (count >= LINEAR_KEYS) insert(keyIndex[depth], keyTop);
+        keyInfo[keyTop] = info();
+        if (count >= LINEAR_KEYS) insert(keyIndex[depth], keyTop, base);
         keyTop++;
         return true;
     }
 
     private boolean duplicate() {
-        String name = curText != null ? curText : new String(buf, curAt, curLength, StandardCharsets.ISO_8859_1);
-        return fail(Problem.DUPLICATE, "not a document: Duplicate field '" + name + "'");
+        String name = curKind != KEY_INPUT ? curText : new String(buf, curAt, curLength, StandardCharsets.ISO_8859_1);
+        fail(Problem.DUPLICATE, "not a document: Duplicate field '" + name + "'");
+        return false;
     }
 
     /**
@@ -908,28 +1008,29 @@ public final class EventScanner implements EventReader {
             int size = Integer.highestOneBit(Math.max(64, 4 * (count + 1)));
             if (index == null || index.length < size) index = keyIndex[d] = new int[size];
             Arrays.fill(index, 0);
-            for (int k = keyBase[d]; k < keyTop; k++) insert(index, k);
+            for (int k = keyBase[d]; k < keyTop; k++) insert(index, k, keyBase[d]);
         }
         return index;
     }
 
-    private void insert(int[] index, int k) {
+    private void insert(int[] index, int k, int base) {
         int mask = index.length - 1;
-        int base = keyBase[depth];
         int slot = slot(keyHash[k], mask);
         while (index[slot] - 1 >= base && index[slot] - 1 < keyTop) slot = (slot + 1) & mask;
         index[slot] = k + 1;
     }
 
     private boolean sameKey(int k) {
-        if (keyLength[k] != curLength) return false;
-        byte kind = keyKind[k];
+        long info = keyInfo[k];
+        if ((int) (info >>> 32 & 0xFFFFFF) != curLength) return false;
+        int kind = (int) (info >>> 56);
+        int at = (int) info;
         if (kind == KEY_WIDE || curKind == KEY_WIDE) {
-            return kind == curKind && Arrays.equals(keyChars, keyAt[k], keyAt[k] + curLength, keyChars, curAt, curAt + curLength);
+            return kind == curKind && Arrays.equals(keyChars, at, at + curLength, keyChars, curAt, curAt + curLength);
         }
         byte[] a = kind == KEY_INPUT ? buf : keyBytes;
         byte[] b = curKind == KEY_INPUT ? buf : keyBytes;
-        return Arrays.equals(a, keyAt[k], keyAt[k] + curLength, b, curAt, curAt + curLength);
+        return Arrays.equals(a, at, at + curLength, b, curAt, curAt + curLength);
     }
 
     // ---------------------------------------------------------------- schema
@@ -947,6 +1048,15 @@ public final class EventScanner implements EventReader {
         Target[] children = new Target[0];
         byte[][] names = new byte[0][];
         int[] table = new int[1];
+        /** A filter of the children's hashes: most keys are not children and stop here. */
+        long childBits;
+        /** The last keyword value of this field, so a repeated value is found with two word compares. */
+        String lastValue;
+        int lastLength;
+        long lastWord1;
+        long lastWord2;
+        /** First bytes of the children's names: a dotted key can only lead somewhere if it starts with one. */
+        final boolean[] firstBytes = new boolean[256];
 
         Target(FieldSchema.Node node, boolean conflict) {
             this.node = node;
@@ -958,15 +1068,34 @@ public final class EventScanner implements EventReader {
             this.type = node.type;
         }
 
+        /** Each name's first 16 bytes as two little-endian words, zero beyond the name. */
+        long[] words = new long[0];
+
         Target child(byte[] b, int from, int length, int hash) {
+            if ((childBits & (1L << (hash >>> 26))) == 0) return null;
+            boolean short16 = length <= 16 && from + 16 <= b.length;
+            long w1 = 0;
+            long w2 = 0;
+            if (short16) {
+                w1 = (long) LONGS.get(b, from) & below(length);
+                w2 = (long) LONGS.get(b, from + 8) & below(length - 8);
+            }
             int mask = table.length - 1;
             for (int slot = slot(hash, mask); ; slot = (slot + 1) & mask) {
                 int c = table[slot] - 1;
                 if (c < 0) return null;
                 byte[] name = names[c];
-                if (name.length == length && Arrays.equals(name, 0, length, b, from, from + length)) return children[c];
+                if (name.length != length) continue;
+                if (short16 ? words[2 * c] == w1 && words[2 * c + 1] == w2 : Arrays.equals(name, 0, length, b, from, from + length)) {
+                    return children[c];
+                }
             }
         }
+    }
+
+    /** A mask of the low {@code n} bytes of a word (none for n <= 0, all for n >= 8). */
+    static long below(int n) {
+        return n >= 8 ? -1L : n <= 0 ? 0 : ~(-1L << (n << 3));
     }
 
     private static int slot(int hash, int mask) {
@@ -982,6 +1111,7 @@ public final class EventScanner implements EventReader {
         }
         t.children = new Target[ascii];
         t.names = new byte[ascii][];
+        t.words = new long[2 * ascii];
         t.table = new int[Integer.highestOneBit(Math.max(1, ascii) * 4)];
         int i = 0;
         for (Map.Entry<String, FieldSchema.Node> e : node.children.entrySet()) {
@@ -990,8 +1120,14 @@ public final class EventScanner implements EventReader {
             byte[] name = e.getKey().getBytes(StandardCharsets.US_ASCII);
             t.children[i] = child;
             t.names[i] = name;
+            byte[] padded = Arrays.copyOf(name, Math.max(16, name.length));
+            t.words[2 * i] = (long) LONGS.get(padded, 0) & below(name.length);
+            t.words[2 * i + 1] = (long) LONGS.get(padded, 8) & below(name.length - 8);
+            if (name.length > 0) t.firstBytes[name[0] & 0xFF] = true;
             int mask = t.table.length - 1;
-            int slot = slot(finish(hashBytes(name, 0, name.length), name.length), mask);
+            int hash = finish(hashBytes(name, 0, name.length), name.length);
+            t.childBits |= 1L << (hash >>> 26);
+            int slot = slot(hash, mask);
             while (t.table[slot] != 0) slot = (slot + 1) & mask;
             t.table[slot] = i + 1;
             i++;
@@ -1014,7 +1150,7 @@ public final class EventScanner implements EventReader {
             return n.slot == EventParser.LEAF_CONFLICT ? conflict(n.path) : targets.get(n);
         }
         Target t = node.child(buf, curAt, curLength, curHash);
-        if (t != null) return t;
+        if (t != null || curLength == 0 || !node.firstBytes[buf[curAt] & 0xFF]) return t;
         int to = curAt + curLength;
         int dot = indexOfDot(curAt, to);
         if (dot < 0) return null;
@@ -1035,7 +1171,12 @@ public final class EventScanner implements EventReader {
     }
 
     private int indexOfDot(int from, int to) {
-        for (int i = from; i < to; i++) {
+        int i = from;
+        for (; i + 8 <= to; i += 8) {
+            long d = dots((long) LONGS.get(buf, i));
+            if (d != 0) return i + (Long.numberOfTrailingZeros(d) >>> 3);
+        }
+        for (; i < to; i++) {
             if (buf[i] == '.') return i;
         }
         return -1;
@@ -1043,15 +1184,15 @@ public final class EventScanner implements EventReader {
 
     // ---------------------------------------------------------------- values
 
+    /** The value of the string just read by {@link #readString}, for the leaf field {@code t}. */
     private boolean stringValue(Target t) {
-        if (!readString()) return false;
         if (!t.leaf) return valueWhereObjectBelongs(t);
         FieldValues values = event.values(t.slot);
         try {
             switch (t.type) {
                 case KEYWORD:
                     if (textLength < 0) {
-                        if (numEnd - numStart <= EventParser.KEYWORD_IGNORE_ABOVE) values.addString(keywords.get(buf, numStart, numEnd - numStart));
+                        if (numEnd - numStart <= EventParser.KEYWORD_IGNORE_ABOVE) values.addString(keyword(t, numStart, numEnd - numStart));
                     } else if (textLength <= EventParser.KEYWORD_IGNORE_ABOVE) {
                         values.addString(new String(text, 0, textLength));
                     }
@@ -1110,7 +1251,7 @@ public final class EventScanner implements EventReader {
         try {
             switch (t.type) {
                 case KEYWORD:
-                    if (length <= EventParser.KEYWORD_IGNORE_ABOVE) values.addString(keywords.get(buf, numStart, length));
+                    if (length <= EventParser.KEYWORD_IGNORE_ABOVE) values.addString(keyword(t, numStart, length));
                     break;
                 case IP:
                     if (!IpAddresses.parse(view.of(buf, numStart, length), ip)) throw Coercions.MALFORMED;
@@ -1130,6 +1271,25 @@ public final class EventScanner implements EventReader {
             event.ignore(t.path);
         }
         return true;
+    }
+
+    /**
+     * The keyword at {@code buf[from, from+length)} (ASCII): the field's previous value when it is the same
+     * (compared as two words), else from the cache.
+     */
+    private String keyword(Target t, int from, int length) {
+        if (length <= 16 && from + 16 <= buf.length) {
+            long w1 = (long) LONGS.get(buf, from) & below(length);
+            long w2 = (long) LONGS.get(buf, from + 8) & below(length - 8);
+            if (t.lastValue != null && t.lastLength == length && t.lastWord1 == w1 && t.lastWord2 == w2) return t.lastValue;
+            String v = keywords.get(buf, from, length);
+            t.lastValue = v;
+            t.lastLength = length;
+            t.lastWord1 = w1;
+            t.lastWord2 = w2;
+            return v;
+        }
+        return keywords.get(buf, from, length);
     }
 
     /** The integer just read, or malformed when it does not fit a long (Jackson's BigInteger). */
@@ -1181,9 +1341,9 @@ public final class EventScanner implements EventReader {
             return length;
         }
 
+        /** Callers stay within {@link #length}: the fast paths check lengths before they look at chars. */
         @Override
         public char charAt(int index) {
-            if (index < 0 || index >= length) throw new IndexOutOfBoundsException(index);
             return (char) b[from + index];
         }
 

@@ -75,7 +75,7 @@ public final class JobBenchmark {
         try {
             List<Rule> rules = List.of(RuleLoader.loadDefault());
             JobSettings settings = settings(rules);
-            byte[][] corpus = CoreBenchmark.corpus();
+            byte[][] corpus = TrafficMix.burst();
 
             long t0 = System.nanoTime();
             // A single file for p=1; for p=n the same events dealt round-robin to n files (one per reader,
