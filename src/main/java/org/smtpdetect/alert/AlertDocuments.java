@@ -10,15 +10,15 @@ import org.smtpdetect.rule.Rule;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 
 /**
- * Builds the alert document Kibana's security solution writes for a query rule match: the source event's
- * fields, {@code event.kind: signal}, the {@code kibana.alert.*} fields Kibana's alerts table and access filter
- * need, and a {@code detection.*} block saying how this job produced it. Runs only for matches.
+ * Builds the alert document Kibana's security solution writes for a query rule match ({@code buildAlertFields},
+ * {@code transformHitToAlert}): the source event's fields as {@link AlertSource} leaves them, {@code event.kind:
+ * signal}, the {@code kibana.alert.*} fields Kibana's alerts table, flyout and access filter read, and a
+ * {@code detection.*} block saying how this job produced it. Runs only for matches.
  */
 public final class AlertDocuments {
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -26,15 +26,25 @@ public final class AlertDocuments {
     private final Rule rule;
     private final String spaceId;
     private final ObjectNode ruleFields;
+    private final AlertSource sourcePreparation = new AlertSource(AlertFieldMap.alertIndex());
 
     /** What the job knows about one alert besides the raw event. */
     public record Provenance(String alertId, String origin, String position, long executionTime, boolean late,
                              List<String> ignoredFields) {}
 
+    /** Alerts whose {@code kibana.alert.rule.uuid} is the rule id. */
     public AlertDocuments(Rule rule, String spaceId) {
+        this(rule, spaceId, rule.ruleId());
+    }
+
+    /**
+     * @param ruleUuid {@code kibana.alert.rule.uuid}: the saved-object id of the same rule installed in Kibana, so
+     *                 its alert flyout finds the rule; the rule id when there is none
+     */
+    public AlertDocuments(Rule rule, String spaceId, String ruleUuid) {
         this.rule = rule;
         this.spaceId = spaceId;
-        this.ruleFields = ruleFields(rule);
+        this.ruleFields = ruleFields(rule, ruleUuid);
     }
 
     public String toJson(byte[] event, Provenance p, Instant createdAt) {
@@ -47,46 +57,52 @@ public final class AlertDocuments {
 
     /** The alert for a matching event; {@code event} must be a JSON object (the parser checked it). */
     public ObjectNode build(byte[] event, Provenance p, Instant createdAt) {
-        ObjectNode source;
+        ObjectNode raw;
         try {
-            source = expand((ObjectNode) JSON.readTree(event));
+            raw = (ObjectNode) JSON.readTree(event);
         } catch (IOException | ClassCastException e) {
             throw new IllegalArgumentException("alert source is not a JSON object", e);
         }
+        // Kibana builds the reason from the hit as it was, before preparing the source.
+        String reason = KibanaReason.of(raw, rule.severity(), rule.name());
+        String originalTime = originalTime(raw.get("@timestamp"));
+        AlertSource.Result prepared = sourcePreparation.traverse(raw);
+        ObjectNode source = expand(raw);
+
+        String created = createdAt.toString();
         ObjectNode alert = JSON.createObjectNode();
-        alert.put("@timestamp", createdAt.toString());
+        alert.put("@timestamp", created);
         for (Iterator<Map.Entry<String, JsonNode>> it = source.fields(); it.hasNext(); ) {
             Map.Entry<String, JsonNode> f = it.next();
             if (!f.getKey().equals("@timestamp")) alert.set(f.getKey(), f.getValue());
         }
-        JsonNode originalEvent = source.has("event") ? source.get("event").deepCopy() : null;
-        ObjectNode eventObj = alert.has("event") && alert.get("event").isObject() ? (ObjectNode) alert.get("event") : alert.putObject("event");
+        ObjectNode eventObj = alert.get("event") instanceof ObjectNode ? (ObjectNode) alert.get("event") : alert.putObject("event");
         eventObj.put("kind", "signal");
 
         alert.put("kibana.alert.uuid", p.alertId());
-        alert.put("kibana.alert.original_time", originalTime(source.get("@timestamp")));
+        alert.put("kibana.alert.original_time", originalTime);
         alert.setAll(ruleFields);
         alert.putArray("kibana.space_ids").add(spaceId);
         alert.put("kibana.alert.severity", rule.severity());
         alert.put("kibana.alert.risk_score", rule.riskScore());
         alert.put("kibana.alert.status", "active");
         alert.put("kibana.alert.workflow_status", "open");
-        alert.put("kibana.alert.start", createdAt.toString());
-        alert.put("kibana.alert.last_detected", createdAt.toString());
+        alert.putArray("kibana.alert.workflow_tags");
+        alert.putArray("kibana.alert.workflow_assignee_ids");
+        alert.put("kibana.alert.start", created);
+        alert.put("kibana.alert.last_detected", created);
+        alert.put("kibana.alert.intended_timestamp", created);
         alert.put("kibana.alert.depth", 1);
         ObjectNode ancestor = alert.putArray("kibana.alert.ancestors").addObject();
         ancestor.put("id", p.position());
         ancestor.put("index", p.origin());
         ancestor.put("type", "event");
         ancestor.put("depth", 0);
-        if (originalEvent != null && originalEvent.isObject()) {
-            for (Iterator<Map.Entry<String, JsonNode>> it = originalEvent.fields(); it.hasNext(); ) {
-                Map.Entry<String, JsonNode> f = it.next();
-                alert.set("kibana.alert.original_event." + f.getKey(), f.getValue());
-            }
-        }
-        alert.put("kibana.alert.reason", reason(source));
-        alert.put("kibana.alert.rule.execution.timestamp", Instant.ofEpochMilli(p.executionTime()).toString());
+        prepared.fieldsToAdd().forEach(alert::set);
+        alert.put("kibana.alert.reason", reason);
+        alert.put("kibana.alert.rule.execution.uuid", AlertIds.executionUuid(spaceId, rule.ruleId(), p.executionTime()));
+        alert.put("kibana.alert.rule.execution.type", "scheduled");
+        alert.put("kibana.alert.rule.execution.timestamp", created);
 
         alert.put("detection.late", p.late());
         alert.put("detection.execution_time", Instant.ofEpochMilli(p.executionTime()).toString());
@@ -94,6 +110,8 @@ public final class AlertDocuments {
         alert.put("detection.source.position", p.position());
         ArrayNode ignored = alert.putArray("detection.ignored_fields");
         p.ignoredFields().forEach(ignored::add);
+        ArrayNode stripped = alert.putArray("detection.stripped_fields");
+        prepared.removedPaths().forEach(stripped::add);
         return alert;
     }
 
@@ -106,53 +124,6 @@ public final class AlertDocuments {
         } catch (Coercions.Malformed e) {
             return first.asText();
         }
-    }
-
-    /** Kibana's reason sentence: "network event with source a:p, destination b:q, on host created low alert X." */
-    String reason(ObjectNode source) {
-        StringBuilder s = new StringBuilder();
-        String category = text(source, "event.category");
-        if (category != null) s.append(category).append(' ');
-        s.append("event");
-        List<String> parts = new ArrayList<>();
-        add(parts, "process ", text(source, "process.name"), ",");
-        add(parts, "parent process ", text(source, "process.parent.name"), ",");
-        add(parts, "file ", text(source, "file.name"), ",");
-        add(parts, "source ", address(source, "source"), ",");
-        add(parts, "destination ", address(source, "destination"), ",");
-        add(parts, "by ", text(source, "user.name"), "");
-        add(parts, "on ", text(source, "host.name"), "");
-        if (!parts.isEmpty()) s.append(" with");
-        for (String part : parts) s.append(' ').append(part);
-        return s.append(" created ").append(rule.severity()).append(" alert ").append(rule.name()).append('.').toString();
-    }
-
-    private static void add(List<String> parts, String label, String value, String suffix) {
-        if (value != null) parts.add(label + value + suffix);
-    }
-
-    private static String address(ObjectNode source, String side) {
-        String ip = text(source, side + ".ip");
-        if (ip == null) return null;
-        String port = text(source, side + ".port");
-        return port == null ? ip : ip + ":" + port;
-    }
-
-    /** A field's value(s) as text, arrays joined with ", "; null when absent. */
-    private static String text(ObjectNode source, String path) {
-        JsonNode n = source;
-        for (String part : path.split("\\.")) {
-            n = n.isObject() ? n.get(part) : null;
-            if (n == null || n.isNull()) return null;
-        }
-        if (n.isArray()) {
-            List<String> vals = new ArrayList<>();
-            n.forEach(v -> {
-                if (v.isValueNode() && !v.isNull()) vals.add(v.asText());
-            });
-            return vals.isEmpty() ? null : String.join(", ", vals);
-        }
-        return n.isValueNode() ? n.asText() : null;
     }
 
     /** Dotted keys expanded into objects, merging with objects already there (as Elasticsearch reads them). */
@@ -175,11 +146,11 @@ public final class AlertDocuments {
         return out;
     }
 
-    private static ObjectNode ruleFields(Rule r) {
+    private static ObjectNode ruleFields(Rule r, String ruleUuid) {
         ObjectNode o = JSON.createObjectNode();
         String p = "kibana.alert.rule.";
         o.put(p + "rule_id", r.ruleId());
-        o.put(p + "uuid", r.ruleId());
+        o.put(p + "uuid", ruleUuid);
         o.put(p + "name", r.name());
         o.put(p + "description", r.description());
         o.put(p + "type", r.type());
@@ -188,7 +159,7 @@ public final class AlertDocuments {
         o.put(p + "risk_score", r.riskScore());
         o.set(p + "tags", JSON.valueToTree(r.tags()));
         o.set(p + "threat", JSON.valueToTree(r.threat()));
-        o.put(p + "interval", r.interval().toMinutes() * 60 == r.interval().getSeconds() ? r.interval().toMinutes() + "m" : r.interval().getSeconds() + "s");
+        o.put(p + "interval", interval(r));
         o.put(p + "from", r.from());
         o.put(p + "to", "now");
         o.put(p + "max_signals", r.maxSignals());
@@ -205,6 +176,48 @@ public final class AlertDocuments {
         o.put(p + "category", "Custom Query Rule");
         o.put(p + "producer", "siem");
         o.put(p + "enabled", true);
+        o.set(p + "parameters", parameters(r));
+        return o;
+    }
+
+    private static String interval(Rule r) {
+        return r.interval().toMinutes() * 60 == r.interval().getSeconds() ? r.interval().toMinutes() + "m" : r.interval().getSeconds() + "s";
+    }
+
+    /**
+     * {@code kibana.alert.rule.parameters} as Kibana's {@code buildAlertFields} writes them for a query rule: the
+     * common parameters ({@code commonParamsCamelToSnake} without {@code output_index}) and the query rule's
+     * ({@code typeSpecificCamelToSnake}), in snake case. Parameters the rule file does not carry and Kibana
+     * leaves undefined (note, meta, building block, timeline, data view, filters, saved id...) are absent, as
+     * JSON serialisation drops them in Kibana; {@code immutable} and {@code rule_source} depend on how the rule
+     * was installed in Kibana and are not guessed.
+     */
+    static ObjectNode parameters(Rule r) {
+        ObjectNode o = JSON.createObjectNode();
+        o.put("description", r.description());
+        o.put("risk_score", r.riskScore());
+        o.put("severity", r.severity());
+        o.put("license", r.license());
+        if (r.timestampOverride() != null) o.put("timestamp_override", r.timestampOverride());
+        o.set("author", JSON.valueToTree(r.author()));
+        o.set("false_positives", JSON.valueToTree(r.falsePositives()));
+        o.put("from", r.from());
+        o.put("rule_id", r.ruleId());
+        o.put("max_signals", r.maxSignals());
+        o.putArray("risk_score_mapping");
+        o.putArray("severity_mapping");
+        o.set("threat", JSON.valueToTree(r.threat()));
+        o.put("to", "now");
+        o.set("references", JSON.valueToTree(r.references()));
+        o.put("version", r.version());
+        o.putArray("exceptions_list");
+        o.putArray("related_integrations");
+        o.putArray("required_fields");
+        o.put("setup", "");
+        o.put("type", r.type());
+        o.put("language", r.language());
+        o.set("index", JSON.valueToTree(r.index()));
+        o.put("query", r.query());
         return o;
     }
 }

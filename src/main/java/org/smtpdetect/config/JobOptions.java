@@ -44,6 +44,7 @@ public final class JobOptions implements Serializable {
             new Option("idleness", "1m", Kind.DURATION, "A partition or file with no events for this long stops holding back the watermark."),
             new Option("early-alerts", "false", Kind.BOOLEAN, "Alert as soon as an event is evaluated instead of when its execution closes (see README)."),
             new Option("space-id", "default", Kind.TEXT, "Kibana space written to `kibana.space_ids` and hashed into alert ids."),
+            new Option("kibana.rule-uuid", "", Kind.LIST, "`kibana.alert.rule.uuid` of the alerts: the saved-object id of the same rule installed in Kibana (so its alert flyout, investigation guide and \"add exception\" find the rule), or `rule_id=id,...` pairs when several rules run. Empty: the rule_id. Disable the Kibana copy of the rule, or each event alerts twice. Alert ids do not depend on it."),
             new Option("parallelism", "", Kind.POSITIVE_INT, "Job parallelism. Empty: the cluster's default."),
             new Option("input", "", Kind.LIST, "Replay mode: NDJSON files or directories (`.gz` accepted), comma-separated. The job runs bounded and exits."),
             new Option("output", "", Kind.TEXT, "Replay mode: file for alert documents, one JSON per line. Empty: print to stdout."),

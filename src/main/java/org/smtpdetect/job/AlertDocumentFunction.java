@@ -17,17 +17,22 @@ public final class AlertDocumentFunction extends RichMapFunction<AlertDecision, 
 
     private final List<Rule> rules;
     private final String spaceId;
+    private final Map<String, String> kibanaRuleUuids;
     private transient Map<String, AlertDocuments> byRule;
 
-    public AlertDocumentFunction(List<Rule> rules, String spaceId) {
+    /** @param kibanaRuleUuids {@code kibana.alert.rule.uuid} by rule id where it is not the rule id */
+    public AlertDocumentFunction(List<Rule> rules, String spaceId, Map<String, String> kibanaRuleUuids) {
         this.rules = List.copyOf(rules);
         this.spaceId = spaceId;
+        this.kibanaRuleUuids = new HashMap<>(kibanaRuleUuids);
     }
 
     @Override
     public void open(Configuration parameters) {
         byRule = new HashMap<>();
-        for (Rule r : rules) byRule.put(r.ruleId(), new AlertDocuments(r, spaceId));
+        for (Rule r : rules) {
+            byRule.put(r.ruleId(), new AlertDocuments(r, spaceId, kibanaRuleUuids.getOrDefault(r.ruleId(), r.ruleId())));
+        }
     }
 
     @Override

@@ -65,7 +65,8 @@ public final class DetectionJob {
 
     static JobSettings settings(JobOptions options, List<Rule> rules) {
         return new JobSettings(rules, timestampField(options, rules), options.duration("max-out-of-orderness"),
-                options.duration("idleness"), options.bool("early-alerts"), options.text("space-id"));
+                options.duration("idleness"), options.bool("early-alerts"), options.text("space-id"),
+                JobSettings.kibanaRuleUuids(options.list("kibana.rule-uuid"), rules));
     }
 
     /**

@@ -44,10 +44,10 @@ public final class DetectionTopology {
                 .name(EXECUTIONS_UID).uid(EXECUTIONS_UID);
 
         sinks.alerts().attach(decisions
-                .map(new AlertDocumentFunction(settings.rules(), settings.spaceId()))
+                .map(new AlertDocumentFunction(settings.rules(), settings.spaceId(), settings.kibanaRuleUuids()))
                 .name(ALERTS_UID).uid(ALERTS_UID), "alerts");
         sinks.statuses().attach(decisions.getSideOutput(KibanaExecutions.STATUS)
-                .map(new StatusDocuments())
+                .map(new StatusDocuments(settings.spaceId()))
                 .name(STATUS_UID).uid(STATUS_UID), "execution-status");
         sinks.deadLetters().attach(candidates.getSideOutput(RouteEvaluated.DEAD_LETTERS), "dead-letters");
     }

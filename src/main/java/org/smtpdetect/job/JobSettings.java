@@ -8,14 +8,56 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
-/** What the topology needs to know, independent of where events come from and go to. */
+/**
+ * What the topology needs to know, independent of where events come from and go to.
+ *
+ * @param kibanaRuleUuids {@code kibana.alert.rule.uuid} by rule id, where it is not the rule id itself
+ */
 public record JobSettings(List<Rule> rules, String timestampField, Duration maxOutOfOrderness, Duration idleness,
-                          boolean earlyAlerts, String spaceId) implements Serializable {
+                          boolean earlyAlerts, String spaceId, Map<String, String> kibanaRuleUuids) implements Serializable {
 
     public JobSettings {
         rules = List.copyOf(rules);
         if (rules.isEmpty()) throw new IllegalArgumentException("no rules");
         if (rules.size() > EventEvaluator.MAX_RULES) throw new IllegalArgumentException("at most " + EventEvaluator.MAX_RULES + " rules");
+        kibanaRuleUuids = Map.copyOf(kibanaRuleUuids);
+    }
+
+    /** Settings whose alerts carry the rule id as {@code kibana.alert.rule.uuid}. */
+    public JobSettings(List<Rule> rules, String timestampField, Duration maxOutOfOrderness, Duration idleness,
+                       boolean earlyAlerts, String spaceId) {
+        this(rules, timestampField, maxOutOfOrderness, idleness, earlyAlerts, spaceId, Map.of());
+    }
+
+    /** The {@code kibana.alert.rule.uuid} of a rule's alerts. */
+    public String kibanaRuleUuid(String ruleId) {
+        return kibanaRuleUuids.getOrDefault(ruleId, ruleId);
+    }
+
+    /**
+     * Reads option {@code kibana.rule-uuid}: one saved-object id when one rule runs, else {@code rule_id=id} pairs
+     * naming loaded rules. Fails with a message naming the option otherwise.
+     */
+    public static Map<String, String> kibanaRuleUuids(List<String> entries, List<Rule> rules) {
+        Map<String, String> out = new HashMap<>();
+        for (String e : entries) {
+            int eq = e.indexOf('=');
+            if (eq < 0) {
+                if (entries.size() > 1 || rules.size() > 1) {
+                    throw new IllegalArgumentException("option --kibana.rule-uuid: " + rules.size() + " rules run; give rule_id=saved-object-id pairs, found '" + e + "'");
+                }
+                out.put(rules.get(0).ruleId(), e);
+                continue;
+            }
+            String ruleId = e.substring(0, eq).strip();
+            String uuid = e.substring(eq + 1).strip();
+            if (rules.stream().noneMatch(r -> r.ruleId().equals(ruleId))) {
+                throw new IllegalArgumentException("option --kibana.rule-uuid: no loaded rule has rule_id '" + ruleId + "'");
+            }
+            if (uuid.isEmpty()) throw new IllegalArgumentException("option --kibana.rule-uuid: empty saved-object id for rule " + ruleId);
+            out.put(ruleId, uuid);
+        }
+        return out;
     }
 
     /** Kibana's schedule of each rule, by rule id. */

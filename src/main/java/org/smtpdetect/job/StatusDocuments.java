@@ -3,6 +3,7 @@ package org.smtpdetect.job;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import org.apache.flink.api.common.functions.MapFunction;
+import org.smtpdetect.alert.AlertIds;
 import org.smtpdetect.connectors.SinkDocument;
 
 import java.time.Instant;
@@ -11,12 +12,20 @@ import java.time.Instant;
 public final class StatusDocuments implements MapFunction<ExecutionStatus, SinkDocument> {
     private static final long serialVersionUID = 1L;
 
+    private final String spaceId;
+
+    /** @param spaceId the Kibana space, part of the execution uuid the alerts of the execution carry too */
+    public StatusDocuments(String spaceId) {
+        this.spaceId = spaceId;
+    }
+
     @Override
     public SinkDocument map(ExecutionStatus s) {
         ObjectNode d = JsonNodeFactory.instance.objectNode();
         d.put("@timestamp", Instant.ofEpochMilli(s.executionTime).toString());
         d.put("rule_id", s.ruleId);
         d.put("execution_time", Instant.ofEpochMilli(s.executionTime).toString());
+        d.put("execution_uuid", AlertIds.executionUuid(spaceId, s.ruleId, s.executionTime));
         d.put("candidates", s.candidates);
         d.put("alerted", s.alerted);
         d.put("capped", s.capped);

@@ -51,8 +51,9 @@ class AlertDocumentsTest {
         assertThat(ancestor.get("index").asText()).isEqualTo("packetbeat");
         assertThat(ancestor.get("type").asText()).isEqualTo("event");
         assertThat(ancestor.get("depth").asInt()).isZero();
+        // Kibana (reason_formatters.ts 0533da2631) reads _source, where a port stored as a JSON number counts as absent.
         assertThat(a.get("kibana.alert.reason").asText())
-                .isEqualTo("network event with source 10.1.2.3:51544, destination 203.0.113.9:25, on host-1 created low alert SMTP to the Internet.");
+                .isEqualTo("network event with source 10.1.2.3 destination 203.0.113.9 on host-1 created low alert SMTP to the Internet.");
         assertThat(a.get("detection.late").asBoolean()).isFalse();
         assertThat(a.get("detection.ignored_fields").get(0).asText()).isEqualTo("destination.ip");
         assertThat(a.get("detection.execution_time").asText()).isEqualTo("2024-05-01T10:15:00Z");
@@ -71,8 +72,111 @@ class AlertDocumentsTest {
     @Test
     void reasonLeavesOutWhatTheEventLacks() {
         ObjectNode a = alert("{\"@timestamp\":1714558272345,\"event\":{\"dataset\":\"zeek.smtp\"},\"source\":{\"ip\":\"10.1.2.3\"}}", false);
-        assertThat(a.get("kibana.alert.reason").asText()).isEqualTo("event with source 10.1.2.3, created low alert SMTP to the Internet.");
+        assertThat(a.get("kibana.alert.reason").asText()).isEqualTo("event with source 10.1.2.3 created low alert SMTP to the Internet.");
         assertThat(a.get("kibana.alert.original_time").asText()).isEqualTo("2024-05-01T10:11:12.345Z");
+    }
+
+    @Test
+    void writesTheFieldsKibanaWritesForAQueryRule() {
+        ObjectNode a = alert(EVENT, false);
+        assertThat(a.get("kibana.alert.rule.uuid").asText()).isEqualTo(RULE.ruleId());
+        assertThat(a.get("kibana.alert.rule.execution.type").asText()).isEqualTo("scheduled");
+        assertThat(a.get("kibana.alert.intended_timestamp").asText()).isEqualTo(a.get("@timestamp").asText());
+        assertThat(a.get("kibana.alert.rule.execution.timestamp").asText()).as("write time").isEqualTo("2024-05-01T10:11:13Z");
+        assertThat(a.get("kibana.alert.rule.execution.uuid").asText())
+                .isEqualTo(AlertIds.executionUuid("default", RULE.ruleId(), Instant.parse("2024-05-01T10:15:00Z").toEpochMilli()))
+                .matches("[0-9a-f]{8}-[0-9a-f]{4}-5[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}");
+        assertThat(a.get("kibana.alert.workflow_tags").isArray()).isTrue();
+        assertThat(a.get("kibana.alert.workflow_tags")).isEmpty();
+        assertThat(a.get("kibana.alert.workflow_assignee_ids")).isEmpty();
+        JsonNode params = a.get("kibana.alert.rule.parameters");
+        assertThat(params.get("rule_id").asText()).isEqualTo(RULE.ruleId());
+        assertThat(params.get("query").asText()).isEqualTo(RULE.query());
+        assertThat(params.get("language").asText()).isEqualTo("kuery");
+        assertThat(params.get("type").asText()).isEqualTo("query");
+        assertThat(params.get("index").toString()).isEqualTo("[\"filebeat-*\",\"packetbeat-*\",\"logs-endpoint.events.*\"]");
+        assertThat(params.get("risk_score").asInt()).isEqualTo(21);
+        assertThat(params.get("max_signals").asInt()).isEqualTo(100);
+        assertThat(params.get("from").asText()).isEqualTo("now-9m");
+        assertThat(params.get("to").asText()).isEqualTo("now");
+        assertThat(params.get("threat").get(0).get("tactic").get("id").asText()).isEqualTo("TA0011");
+        assertThat(params.has("output_index")).isFalse();
+        assertThat(params.fieldNames()).toIterable().allMatch(n -> n.equals(n.toLowerCase()), "snake_case");
+        assertThat(a.get("detection.stripped_fields")).isEmpty();
+    }
+
+    @Test
+    void kibanaRuleUuidIsTheSavedObjectIdWhenGiven() {
+        ObjectNode a = new AlertDocuments(RULE, "soc", "5f1e7a40-0c4e-11ef-9d2f-3b1e0d4f9a10").build(EVENT.getBytes(StandardCharsets.UTF_8),
+                new AlertDocuments.Provenance("abc", "packetbeat", "1-42", 0L, false, List.of()), Instant.EPOCH);
+        assertThat(a.get("kibana.alert.rule.uuid").asText()).isEqualTo("5f1e7a40-0c4e-11ef-9d2f-3b1e0d4f9a10");
+        assertThat(a.get("kibana.alert.rule.rule_id").asText()).isEqualTo(RULE.ruleId());
+        assertThat(a.get("kibana.alert.uuid").asText()).as("alert ids do not depend on it").isEqualTo("abc");
+    }
+
+    @Test
+    void executionUuidsAreOnePerSpaceRuleAndExecution() {
+        String id = AlertIds.executionUuid("default", RULE.ruleId(), 1_714_558_500_000L);
+        assertThat(AlertIds.executionUuid("default", RULE.ruleId(), 1_714_558_500_000L)).isEqualTo(id);
+        assertThat(AlertIds.executionUuid("default", RULE.ruleId(), 1_714_558_800_000L)).isNotEqualTo(id);
+        assertThat(AlertIds.executionUuid("soc", RULE.ruleId(), 1_714_558_500_000L)).isNotEqualTo(id);
+        assertThat(AlertIds.executionUuid("default", "other-rule", 1_714_558_500_000L)).isNotEqualTo(id);
+    }
+
+    @Test
+    void stripsWhatDoesNotFitTheAlertIndexAndRecordsIt() {
+        ObjectNode a = alert("{\"@timestamp\":\"2024-05-01T10:11:12Z\",\"destination\":{\"ip\":\"mail.example.com\",\"port\":\"25\"},"
+                + "\"source.ip\":\"10.1.2.3\",\"kibana\":{\"alert\":{\"uuid\":\"forged\"}},\"event\":{\"created\":true,\"category\":\"network\"},"
+                + "\"data_stream\":{\"type\":\"logs\",\"dataset\":\"zeek.smtp\",\"namespace\":\"default\"}}", false);
+        assertThat(a.get("detection.stripped_fields").toString()).isEqualTo("[\"destination.ip\",\"kibana\",\"event.created\"]");
+        assertThat(a.get("destination").has("ip")).isFalse();
+        assertThat(a.get("destination").get("port").asText()).isEqualTo("25");
+        assertThat(a.get("source").get("ip").asText()).as("dotted keys expanded").isEqualTo("10.1.2.3");
+        assertThat(a.get("kibana.alert.uuid").asText()).isEqualTo("abc");
+        assertThat(a.get("event").has("created")).isFalse();
+        assertThat(a.get("event").get("kind").asText()).isEqualTo("signal");
+        assertThat(a.has("kibana.alert.original_event.created")).isFalse();
+        assertThat(a.get("kibana.alert.original_event.category").asText()).isEqualTo("network");
+        assertThat(a.get("kibana.alert.original_data_stream.dataset").asText()).isEqualTo("zeek.smtp");
+        assertThat(a.get("kibana.alert.original_data_stream.namespace").asText()).isEqualTo("default");
+        // The reason reads the event as it came, before stripping (as Kibana reads the hit).
+        assertThat(a.get("kibana.alert.reason").asText())
+                .isEqualTo("network event with source 10.1.2.3 destination mail.example.com:25, created low alert SMTP to the Internet.");
+    }
+
+    /** Kibana's reason_formatter.test.ts (0533da2631) cases, on a query rule named my-rule with severity medium. */
+    @Test
+    void reasonFollowsKibanasWording() {
+        String full = "{\"destination.ip\":\"9.99.99.9\",\"destination.port\":\"6789\",\"event.category\":\"test\",\"file.name\":\"sample\","
+                + "\"host.name\":\"host\",\"process.name\":\"doingThings.exe\",\"process.parent.name\":\"didThings.exe\","
+                + "\"source.ip\":\"1.11.11.1\",\"source.port\":\"1234\",\"user.name\":\"test-user\"}";
+        assertThat(reason(full)).isEqualTo("test event with process doingThings.exe, parent process didThings.exe, file sample,"
+                + " source 1.11.11.1:1234, destination 9.99.99.9:6789, by test-user on host created medium alert my-rule.");
+        assertThat(reason(full.replace("\"test\"", "[\"test\"]").replace("\"1234\"", "[\"1234\"]")))
+                .as("array-wrapped values").isEqualTo(reason(full));
+        assertThat(reason(full.replace("\"test\"", "[\"item one\",\"item two\"]"))).startsWith("item one, item two event with");
+        assertThat(reason(full.replace("\"host\"", "[\"-\"]"))).endsWith("by test-user created medium alert my-rule.");
+        assertThat(reason(full.replace("\"test-user\"", "[\"-\"]"))).endsWith("destination 9.99.99.9:6789, on host created medium alert my-rule.");
+        assertThat(reason(full.replace("\"6789\"", "[\"-\"]"))).contains("source 1.11.11.1:1234, destination 9.99.99.9 by test-user");
+        assertThat(reason(full.replace("\"9.99.99.9\"", "\"-\"").replace("\"6789\"", "\"-\""))).contains("source 1.11.11.1:1234, by test-user");
+        assertThat(reason(full.replace("\"1234\"", "[\"-\"]"))).contains("source 1.11.11.1 destination 9.99.99.9:6789, by");
+        assertThat(reason(full.replace("\"1.11.11.1\"", "\"-\"").replace("\"1234\"", "\"-\""))).contains("file sample, destination 9.99.99.9:6789, by");
+        assertThat(reason(full.replace("\"doingThings.exe\"", "\"-\"").replace("\"didThings.exe\"", "\"-\"")))
+                .startsWith("test event with file sample, source");
+        assertThat(reason("{\"event.category\":[\"test\"],\"user.name\":[\"test-user\"]}")).isEqualTo("test event by test-user created medium alert my-rule.");
+        // Absent: "", [], null, numbers (no length in _source); present: nested and dotted spellings alike.
+        assertThat(reason("{\"source\":{\"ip\":\"\",\"port\":25},\"destination\":{\"ip\":[],\"port\":null},\"host\":{\"name\":\"h\"}}"))
+                .isEqualTo("event on h created medium alert my-rule.");
+        assertThat(reason("{\"source\":{\"port\":\"25\"}}")).as("a port without an address, as Kibana prints it")
+                .isEqualTo("event with:25, created medium alert my-rule.");
+    }
+
+    private static String reason(String source) {
+        try {
+            return KibanaReason.of(new com.fasterxml.jackson.databind.ObjectMapper().readTree(source), "medium", "my-rule");
+        } catch (java.io.IOException e) {
+            throw new IllegalArgumentException(e);
+        }
     }
 
     @Test

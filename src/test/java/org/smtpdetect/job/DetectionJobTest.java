@@ -33,6 +33,29 @@ class DetectionJobTest {
     }
 
     @Test
+    void kibanaRuleUuidIsOneIdForOneRuleOrPairsForSeveral() {
+        Rule other = withOverride("@timestamp");
+        assertThat(DetectionJob.settings(JobOptions.fromArgs(), List.of(SEED)).kibanaRuleUuid(SEED.ruleId())).isEqualTo(SEED.ruleId());
+        assertThat(DetectionJob.settings(JobOptions.fromArgs("--kibana.rule-uuid", "so-1"), List.of(SEED)).kibanaRuleUuid(SEED.ruleId()))
+                .isEqualTo("so-1");
+        JobSettings pairs = DetectionJob.settings(JobOptions.fromArgs("--kibana.rule-uuid", other.ruleId() + "=so-2"), List.of(SEED, other));
+        assertThat(pairs.kibanaRuleUuid(other.ruleId())).isEqualTo("so-2");
+        assertThat(pairs.kibanaRuleUuid(SEED.ruleId())).isEqualTo(SEED.ruleId());
+        assertThatThrownBy(() -> DetectionJob.settings(JobOptions.fromArgs("--kibana.rule-uuid", "so-1"), List.of(SEED, other)))
+                .hasMessage("option --kibana.rule-uuid: 2 rules run; give rule_id=saved-object-id pairs, found 'so-1'");
+        assertThatThrownBy(() -> DetectionJob.settings(JobOptions.fromArgs("--kibana.rule-uuid", "nope=so-3"), List.of(SEED)))
+                .hasMessage("option --kibana.rule-uuid: no loaded rule has rule_id 'nope'");
+    }
+
+    @Test
+    void statusRecordsCarryTheExecutionUuidOfTheirAlerts() throws Exception {
+        var doc = new StatusDocuments("soc").map(new ExecutionStatus(SEED.ruleId(), 1_714_558_500_000L, 3, 3, 0, 0));
+        var json = new com.fasterxml.jackson.databind.ObjectMapper().readTree(doc.json);
+        assertThat(json.path("execution_uuid").asText())
+                .isEqualTo(org.smtpdetect.alert.AlertIds.executionUuid("soc", SEED.ruleId(), 1_714_558_500_000L));
+    }
+
+    @Test
     void schedulesComeFromTheRules() {
         JobSettings s = DetectionJob.settings(JobOptions.fromArgs(), List.of(SEED));
         ExecutionSchedule schedule = s.schedules().get(SEED.ruleId());

@@ -161,7 +161,8 @@ class ReplayITCase {
         assertThat(alert.get("kibana.alert.rule.rule_type_id").asText()).isEqualTo("siem.queryRule");
         assertThat(alert.get("kibana.space_ids").get(0).asText()).isEqualTo("default");
         assertThat(alert.get("kibana.alert.reason").asText()).matches(
-                "network_traffic event with source 10\\.20\\.1\\.77:\\d+, destination [0-9a-f.:]+:587, on [\\w-]+ created low alert SMTP to the Internet\\.");
+                // Numeric ports count as absent, as in Kibana's reason_formatters.ts at 0533da2631.
+                "network_traffic event with source 10\\.20\\.1\\.77 destination [0-9a-f.:]+ on [\\w-]+ created low alert SMTP to the Internet\\.");
         assertThat(alert.get("kibana.alert.ancestors").get(0).get("type").asText()).isEqualTo("event");
         assertThat(alert.get("kibana.alert.original_event.category").asText()).isEqualTo("network_traffic");
     }
