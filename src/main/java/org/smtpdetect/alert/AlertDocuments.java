@@ -26,6 +26,8 @@ public final class AlertDocuments {
     private final Rule rule;
     private final String spaceId;
     private final ObjectNode ruleFields;
+    /** {@link #ruleFields} serialised once, without braces: more than half of every alert's text. */
+    private final String ruleFieldsJson;
     private final AlertSource sourcePreparation = new AlertSource(AlertFieldMap.alertIndex());
 
     /** What the job knows about one alert besides the raw event. */
@@ -45,18 +47,35 @@ public final class AlertDocuments {
         this.rule = rule;
         this.spaceId = spaceId;
         this.ruleFields = ruleFields(rule, ruleUuid);
-    }
-
-    public String toJson(byte[] event, Provenance p, Instant createdAt) {
         try {
-            return JSON.writeValueAsString(build(event, p, createdAt));
+            String json = JSON.writeValueAsString(ruleFields);
+            this.ruleFieldsJson = json.substring(1, json.length() - 1);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
     }
 
+    /**
+     * {@link #build}'s document as JSON text, the rule's fields (the same for every alert of the rule, and none
+     * of them a field of the event, whose top-level {@code kibana} is removed) spliced in as serialised once.
+     */
+    public String toJson(byte[] event, Provenance p, Instant createdAt) {
+        String alert;
+        try {
+            alert = JSON.writeValueAsString(build(event, p, createdAt, false));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return new StringBuilder(alert.length() + ruleFieldsJson.length() + 1)
+                .append(alert, 0, alert.length() - 1).append(',').append(ruleFieldsJson).append('}').toString();
+    }
+
     /** The alert for a matching event; {@code event} must be a JSON object (the parser checked it). */
     public ObjectNode build(byte[] event, Provenance p, Instant createdAt) {
+        return build(event, p, createdAt, true);
+    }
+
+    private ObjectNode build(byte[] event, Provenance p, Instant createdAt, boolean withRuleFields) {
         ObjectNode raw;
         try {
             raw = (ObjectNode) JSON.readTree(event);
@@ -81,7 +100,7 @@ public final class AlertDocuments {
 
         alert.put("kibana.alert.uuid", p.alertId());
         alert.put("kibana.alert.original_time", originalTime);
-        alert.setAll(ruleFields);
+        if (withRuleFields) alert.setAll(ruleFields);
         alert.putArray("kibana.space_ids").add(spaceId);
         alert.put("kibana.alert.severity", rule.severity());
         alert.put("kibana.alert.risk_score", rule.riskScore());

@@ -287,6 +287,7 @@ public final class EventScanner implements EventReader {
                     if (c != ',') return syntax("expected ',' or '}'", p);
                     p++;
                     c = p < end ? buf[p] & 0xFF : -1;
+                    if (c == ' ' && p + 1 < end && buf[p + 1] > ' ' && buf[p + 1] != '/') c = buf[++p] & 0xFF; // ", "
                     if (c <= ' ' || c == '/') {
                         p = skipSpace(p);
                         if (p < 0) return FAILED;
@@ -306,6 +307,7 @@ public final class EventScanner implements EventReader {
                     p++;
                 }
                 c = p < end ? buf[p] & 0xFF : -1;
+                if (c == ' ' && p + 1 < end && buf[p + 1] > ' ' && buf[p + 1] != '/') c = buf[++p] & 0xFF; // ": "
                 if (c <= ' ' || c == '/') {
                     p = skipSpace(p);
                     if (p < 0) return FAILED;
@@ -325,6 +327,7 @@ public final class EventScanner implements EventReader {
                     if (c != ',') return syntax("expected ',' or ']'", p);
                     p++;
                     c = p < end ? buf[p] & 0xFF : -1;
+                    if (c == ' ' && p + 1 < end && buf[p + 1] > ' ' && buf[p + 1] != '/') c = buf[++p] & 0xFF;
                     if (c <= ' ' || c == '/') {
                         p = skipSpace(p);
                         if (p < 0) return FAILED;

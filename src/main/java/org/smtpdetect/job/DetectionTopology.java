@@ -43,7 +43,10 @@ public final class DetectionTopology {
                 .process(new KibanaExecutions(settings.schedules(), settings.earlyAlerts()))
                 .name(EXECUTIONS_UID).uid(EXECUTIONS_UID);
 
+        // One rule is one key, so the executions run in one task; building alert documents (the costliest step
+        // per alert) is stateless and spread over every subtask.
         sinks.alerts().attach(decisions
+                .rebalance()
                 .map(new AlertDocumentFunction(settings.rules(), settings.spaceId(), settings.kibanaRuleUuids()))
                 .name(ALERTS_UID).uid(ALERTS_UID), "alerts");
         sinks.statuses().attach(decisions.getSideOutput(KibanaExecutions.STATUS)

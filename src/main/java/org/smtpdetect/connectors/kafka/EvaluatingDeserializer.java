@@ -36,7 +36,10 @@ public final class EvaluatingDeserializer implements KafkaRecordDeserializationS
     @Override
     public void deserialize(ConsumerRecord<byte[], byte[]> record, Collector<EvaluatedEvent> out) {
         if (evaluator == null) evaluator = new EventEvaluator(rules, timestampField);
-        out.collect(evaluator.evaluate(record.value(), record.topic(), position(record.partition(), record.offset())));
+        byte[] value = record.value();
+        EvaluatedEvent e = value == null ? evaluator.evaluate(null, 0, 0, record.topic()) : evaluator.evaluate(value, 0, value.length, record.topic());
+        if (e.needsPosition()) e.position = position(record.partition(), record.offset());
+        out.collect(e);
     }
 
     public static String position(int partition, long offset) {
