@@ -156,8 +156,18 @@ public final class Coercions {
         }
         if (i < n && s.charAt(i) == 'Z') i++;
         if (i != n) return NOT_SIMPLE;
-        long seconds = LocalDate.of(year, month, day).toEpochDay() * 86_400L + hour * 3_600L + minute * 60L + second;
+        long seconds = epochDay(year, month, day) * 86_400L + hour * 3_600L + minute * 60L + second;
         return seconds * 1000 + nano / 1_000_000;
+    }
+
+    /** Days since 1970-01-01 of a valid proleptic Gregorian date (as {@code LocalDate.toEpochDay}, without the object). */
+    static long epochDay(int year, int month, int day) {
+        long y = month <= 2 ? year - 1 : year;
+        long era = Math.floorDiv(y, 400);
+        long yearOfEra = y - era * 400;
+        long dayOfYear = (153L * (month > 2 ? month - 3 : month + 9) + 2) / 5 + day - 1;
+        long dayOfEra = yearOfEra * 365 + yearOfEra / 4 - yearOfEra / 100 + dayOfYear;
+        return era * 146_097 + dayOfEra - 719_468;
     }
 
     /** The value of {@code length} ASCII digits at {@code from}, or -1. */

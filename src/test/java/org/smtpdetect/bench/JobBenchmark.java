@@ -17,19 +17,16 @@ import org.apache.flink.streaming.util.TestStreamEnvironment;
 import org.smtpdetect.config.JobOptions;
 import org.smtpdetect.connectors.SinkDocument;
 import org.smtpdetect.connectors.file.NdjsonEventFormat;
-import org.smtpdetect.event.ParsedEvent;
 import org.smtpdetect.job.DetectionTopology;
 import org.smtpdetect.job.EvaluatedEvent;
 import org.smtpdetect.job.JobSettings;
 import org.smtpdetect.job.Sinks;
-import org.smtpdetect.rule.Detector;
 import org.smtpdetect.rule.Rule;
 import org.smtpdetect.rule.RuleLoader;
 
 import java.io.BufferedOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
@@ -180,47 +177,19 @@ public final class JobBenchmark {
     }
 
     /**
-     * Writes {@code events} lines cycling {@code pool}, dealt round-robin to {@code files}; line i is stamped
-     * {@code START + i * step}. Lines that begin with a top-level {@code @timestamp} string get it replaced; valid
-     * documents without one get one prepended; the rest (invalid JSON, odd timestamps) stay as they are.
-     * Returns the bytes written.
+     * Writes {@code events} lines cycling {@code pool}, dealt round-robin to {@code files}, line i stamped
+     * {@code START + i * step} (see {@link Restamped}). Returns the bytes written.
      */
     static long generate(byte[][] pool, long events, long step, List<Path> files) throws IOException {
-        Detector detector = Detector.of(List.of(RuleLoader.loadDefault()));
-        byte[][] head = new byte[pool.length][];
-        byte[][] tail = new byte[pool.length][];
-        for (int i = 0; i < pool.length; i++) {
-            String line = new String(pool[i], StandardCharsets.UTF_8);
-            String start = line.startsWith("{\"@timestamp\":\"") ? "{\"@timestamp\":\"" : "{\"@timestamp\": \"";
-            int close = line.startsWith(start) ? line.indexOf('"', start.length()) : -1;
-            if (close > 0 && line.indexOf("@timestamp", close) < 0) {
-                head[i] = start.getBytes(StandardCharsets.UTF_8);
-                tail[i] = line.substring(close).getBytes(StandardCharsets.UTF_8);
-            } else if (!detector.parse(pool[i]).isError() && line.startsWith("{") && !line.contains("@timestamp")) {
-                head[i] = "{\"@timestamp\":\"".getBytes(StandardCharsets.UTF_8);
-                String rest = line.substring(1).stripLeading();
-                tail[i] = ("\"" + (rest.startsWith("}") ? "" : ",") + rest).getBytes(StandardCharsets.UTF_8);
-            }
-        }
+        Restamped stamped = new Restamped(pool);
         OutputStream[] out = new OutputStream[files.size()];
         long bytes = 0;
         try {
             for (int f = 0; f < out.length; f++) out[f] = new BufferedOutputStream(Files.newOutputStream(files.get(f)), 1 << 20);
             for (long n = 0; n < events; n++) {
-                int c = (int) (n % pool.length);
                 OutputStream o = out[(int) (n % out.length)];
-                if (head[c] == null) {
-                    o.write(pool[c]);
-                    bytes += pool[c].length;
-                } else {
-                    byte[] ts = Instant.ofEpochMilli(START_MILLIS + n * step).toString().getBytes(StandardCharsets.US_ASCII);
-                    o.write(head[c]);
-                    o.write(ts);
-                    o.write(tail[c]);
-                    bytes += head[c].length + ts.length + tail[c].length;
-                }
+                bytes += stamped.write((int) (n % pool.length), START_MILLIS + n * step, o) + 1;
                 o.write('\n');
-                bytes++;
             }
         } finally {
             for (OutputStream o : out) {
