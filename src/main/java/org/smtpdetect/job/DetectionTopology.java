@@ -22,6 +22,8 @@ public final class DetectionTopology {
     public static final String EXECUTIONS_UID = "kibana-executions";
     public static final String ALERTS_UID = "alert-documents";
     public static final String STATUS_UID = "status-documents";
+    /** Longest a match or an alert waits in a network buffer. */
+    static final long MATCH_BUFFER_TIMEOUT_MS = 5;
 
     private DetectionTopology() {}
 
@@ -34,14 +36,18 @@ public final class DetectionTopology {
         DataStream<EvaluatedEvent> events = env.fromSource(source, watermarks, "events").uid(SOURCE_UID);
 
         List<String> ruleIds = settings.rules().stream().map(Rule::ruleId).collect(Collectors.toList());
+        // Only matches and alerts cross the network, sparse streams: their buffers are flushed after at most
+        // MATCH_BUFFER_TIMEOUT_MS instead of Flink's 100 ms, which an early alert would otherwise wait twice.
         SingleOutputStreamOperator<Candidate> candidates = events
                 .process(new RouteEvaluated(ruleIds, settings.spaceId()))
-                .name(ROUTE_UID).uid(ROUTE_UID);
+                .name(ROUTE_UID).uid(ROUTE_UID)
+                .setBufferTimeout(MATCH_BUFFER_TIMEOUT_MS);
 
         SingleOutputStreamOperator<AlertDecision> decisions = candidates
                 .keyBy(new ByRule())
                 .process(new KibanaExecutions(settings.schedules(), settings.earlyAlerts()))
-                .name(EXECUTIONS_UID).uid(EXECUTIONS_UID);
+                .name(EXECUTIONS_UID).uid(EXECUTIONS_UID)
+                .setBufferTimeout(MATCH_BUFFER_TIMEOUT_MS);
 
         // One rule is one key, so the executions run in one task; building alert documents (the costliest step
         // per alert) is stateless and spread over every subtask.

@@ -39,8 +39,10 @@ import java.util.concurrent.TimeUnit;
  * Only this one: {@code mvn -B -Pbench test -Dbench.job.skip}. JMH options go in {@code -Dbench.core.args},
  * e.g. {@code "-f 2 -i 10"} or {@code "-prof stack"}; defaults are {@code -f 1 -wi 3 -w 2s -i 5 -r 2s}, plus
  * {@code --rounds 2}: the benchmarks run one after the other that many times, each in its own fork, so load
- * swings on a shared machine hit all of them. The last lines printed are the summary (medians over the rounds):
- * per mix, events/s of each parser, the scanner's ratio to the readTree baseline and bytes allocated per event.
+ * swings on a shared machine hit all of them. Then {@link InterleavedCpu} times the same contenders interleaved
+ * in this JVM in CPU time, with a token-walk floor ({@code --interleaved-slices 0} skips it). The last lines
+ * printed are the summary: per mix, the interleaved CPU-time figures and ratios, then JMH's events/s of each
+ * parser (medians over the rounds), the scanner's ratio to the readTree baseline and bytes allocated per event.
  * Compare ratios rather than absolute rates across runs.
  */
 @State(Scope.Thread)
@@ -92,9 +94,11 @@ public class CoreBenchmark {
 
     public static void main(String[] args) throws Exception {
         int rounds = 2;
+        int interleavedSlices = 40;
         List<String> jmhArgs = new ArrayList<>();
         for (int i = 0; i < args.length; i++) {
             if (args[i].equals("--rounds")) rounds = Integer.parseInt(args[++i]);
+            else if (args[i].equals("--interleaved-slices")) interleavedSlices = Integer.parseInt(args[++i]);
             else jmhArgs.add(args[i]);
         }
         CommandLineOptions cli = new CommandLineOptions(jmhArgs.toArray(new String[0]));
@@ -127,6 +131,11 @@ public class CoreBenchmark {
                 System.out.printf("  round %d: scanner %,.0f ev/s, jackson streaming %,.0f ev/s, readTree %,.0f ev/s%n", r + 1, x[0], x[1], x[2]);
             }
         }
+        List<String> interleaved = new ArrayList<>();
+        if (interleavedSlices > 0) {
+            for (String mix : mixes) interleaved.add(InterleavedCpu.describe(mix, InterleavedCpu.nanosPerEvent(TrafficMix.of(mix, REALISTIC_EVENTS), interleavedSlices)));
+        }
+        interleaved.forEach(System.out::println);
         for (String mix : mixes) {
             double scan = median(rates.get(mix), 0);
             double jackson = median(rates.get(mix), 1);
@@ -149,6 +158,7 @@ public class CoreBenchmark {
         if (!cli.getMeasurementIterations().hasValue()) options.measurementIterations(5);
         if (!cli.getMeasurementTime().hasValue()) options.measurementTime(TimeValue.seconds(2));
         Collection<RunResult> results = new Runner(options.build()).run();
+        if (results.isEmpty()) throw new IllegalStateException("benchmark " + method + " on the " + mix + " mix failed (see above)");
         return results.iterator().next();
     }
 
