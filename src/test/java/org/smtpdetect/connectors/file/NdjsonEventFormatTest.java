@@ -8,6 +8,7 @@ import org.apache.flink.connector.file.src.util.RecordAndPosition;
 import org.apache.flink.core.fs.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.smtpdetect.connectors.SourceRecords;
 import org.smtpdetect.job.EvaluatedEvent;
 import org.smtpdetect.rule.RuleLoader;
 
@@ -37,23 +38,11 @@ class NdjsonEventFormatTest {
         BulkFormat.RecordIterator<EvaluatedEvent> batch;
         while ((batch = reader.readBatch()) != null) {
             RecordAndPosition<EvaluatedEvent> r;
-            while ((r = batch.next()) != null) out.add(new RecordAndPosition<>(copy(r.getRecord()), r.getOffset(), r.getRecordSkipCount()));
+            while ((r = batch.next()) != null) out.add(new RecordAndPosition<>(SourceRecords.copyOf(r.getRecord()), r.getOffset(), r.getRecordSkipCount()));
             batch.releaseBatch();
         }
         reader.close();
         return out;
-    }
-
-    private static EvaluatedEvent copy(EvaluatedEvent e) {
-        EvaluatedEvent c = new EvaluatedEvent();
-        c.timestamp = e.timestamp;
-        c.origin = e.origin;
-        c.position = e.position;
-        c.matchedRules = e.matchedRules;
-        c.error = e.error;
-        c.raw = e.raw;
-        c.ignoredFields = e.ignoredFields;
-        return c;
     }
 
     private static FileSourceSplit split(java.nio.file.Path file, CheckpointedPosition position) throws IOException {

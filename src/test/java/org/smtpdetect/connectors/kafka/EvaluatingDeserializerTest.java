@@ -3,6 +3,7 @@ package org.smtpdetect.connectors.kafka;
 import org.apache.flink.util.Collector;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.junit.jupiter.api.Test;
+import org.smtpdetect.connectors.SourceRecords;
 import org.smtpdetect.job.EvaluatedEvent;
 import org.smtpdetect.rule.RuleLoader;
 
@@ -23,15 +24,7 @@ class EvaluatingDeserializerTest {
 
         @Override
         public void collect(EvaluatedEvent e) {
-            EvaluatedEvent c = new EvaluatedEvent();
-            c.timestamp = e.timestamp;
-            c.origin = e.origin;
-            c.position = e.position;
-            c.matchedRules = e.matchedRules;
-            c.error = e.error;
-            c.raw = e.raw;
-            c.ignoredFields = e.ignoredFields;
-            events.add(c);
+            events.add(SourceRecords.copyOf(e));
         }
 
         @Override
