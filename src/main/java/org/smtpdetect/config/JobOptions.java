@@ -43,6 +43,9 @@ public final class JobOptions implements Serializable {
             new Option("max-out-of-orderness", "4m", Kind.DURATION, "Watermark bound for out-of-order events. Default: look-back minus interval, so an event Kibana could still see is never late."),
             new Option("idleness", "1m", Kind.DURATION, "A partition or file with no events for this long stops holding back the watermark."),
             new Option("early-alerts", "false", Kind.BOOLEAN, "Alert as soon as an event is evaluated instead of when its execution closes (see README)."),
+            new Option("exceptions", "", Kind.LIST, "Rule exception files, comma-separated: Kibana exception list exports (`.ndjson`) or detection-rules exceptions (`.toml`). Applied as Kibana applies them; reloaded while streaming (see README)."),
+            new Option("value-lists", "", Kind.TEXT, "Directory of the value lists the exceptions reference: `<list id>.txt`, one value per line, as Kibana exports them."),
+            new Option("exceptions-poll-interval", "30s", Kind.DURATION, "Streaming mode: how often the exception files and value lists are read again; a change applies from the next execution."),
             new Option("space-id", "default", Kind.TEXT, "Kibana space written to `kibana.space_ids` and hashed into alert ids."),
             new Option("kibana.rule-uuid", "", Kind.LIST, "`kibana.alert.rule.uuid` of the alerts: the saved-object id of the same rule installed in Kibana (so its alert flyout, investigation guide and \"add exception\" find the rule), or `rule_id=id,...` pairs when several rules run. Empty: the rule_id. Disable the Kibana copy of the rule, or each event alerts twice. Alert ids do not depend on it."),
             new Option("parallelism", "", Kind.POSITIVE_INT, "Job parallelism. Empty: the cluster's default."),
@@ -156,6 +159,19 @@ public final class JobOptions implements Serializable {
         }
         for (String rule : list("rules")) {
             if (!Files.isReadable(Path.of(rule))) throw new IllegalArgumentException("option --rules: cannot read " + rule);
+        }
+        for (String file : list("exceptions")) {
+            if (!Files.isReadable(Path.of(file))) throw new IllegalArgumentException("option --exceptions: cannot read " + file);
+        }
+        String valueLists = text("value-lists");
+        if (!valueLists.isEmpty() && !Files.isDirectory(Path.of(valueLists))) {
+            throw new IllegalArgumentException("option --value-lists: no directory " + valueLists);
+        }
+        if (!valueLists.isEmpty() && list("exceptions").isEmpty()) {
+            throw new IllegalArgumentException("option --value-lists needs --exceptions: value lists are read for the exception items that reference them");
+        }
+        if (duration("exceptions-poll-interval").isZero()) {
+            throw new IllegalArgumentException("option --exceptions-poll-interval must be positive, found '" + text("exceptions-poll-interval") + "'");
         }
     }
 

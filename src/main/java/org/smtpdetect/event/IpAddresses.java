@@ -247,7 +247,9 @@ public final class IpAddresses {
 
     /**
      * Parses an ip query value: an address or {@code address/prefix}, as Elasticsearch's ip term query does.
-     * An IPv4 prefix is shifted by 96 so it applies to the mapped form. Returns null when invalid.
+     * An IPv4 prefix is shifted by 96 so it applies to the mapped form. Returns null when invalid, including a
+     * prefix on an IPv4-mapped address written as IPv6 ({@code ::ffff:10.0.0.0/104}), which Elasticsearch's
+     * {@code InetAddresses.parseCidr} rejects as ambiguous.
      */
     public static Block parseBlock(String value) {
         int slash = value.indexOf('/');
@@ -264,6 +266,7 @@ public final class IpAddresses {
         }
         if (!parse(addr, a)) return null;
         boolean v4 = addr.indexOf(':') < 0;
+        if (!v4 && a[0] == 0 && (a[1] & 0xffff_ffff_0000_0000L) == MAPPED_V4_LO_PREFIX) return null;
         if (prefix < 0 || prefix > (v4 ? 32 : 128)) return null;
         int p = v4 ? prefix + 96 : prefix;
         // Clear host bits, as Elasticsearch does for CIDR queries.

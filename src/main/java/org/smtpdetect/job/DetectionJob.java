@@ -5,6 +5,9 @@ import org.apache.flink.configuration.ReadableConfig;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.smtpdetect.config.InvalidConfigurationException;
 import org.smtpdetect.config.JobOptions;
+import org.smtpdetect.event.FieldTypes;
+import org.smtpdetect.exception.ExceptionSet;
+import org.smtpdetect.exception.ExceptionSources;
 import org.smtpdetect.rule.Detector;
 import org.smtpdetect.rule.Rule;
 import org.smtpdetect.rule.RuleLoader;
@@ -34,16 +37,17 @@ public final class DetectionJob {
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
         JobOptions options;
         List<Rule> rules;
+        JobSettings settings;
         try {
             options = JobOptions.parse(args, flinkOptions(env.getConfiguration()), System::getenv);
             rules = loadRules(options);
+            settings = settings(options, rules);
         } catch (IllegalArgumentException e) {
             System.err.println("error: " + e.getMessage());
             throw new InvalidConfigurationException("invalid configuration: " + e.getMessage(), e);
         }
         LOG.info("Starting with rules {} and options {}", rules.stream().map(Rule::name).toList(), options);
         if (options.integer("parallelism") > 0) env.setParallelism(options.integer("parallelism"));
-        JobSettings settings = settings(options, rules);
         if (!options.text("kafka.bootstrap-servers").isEmpty()) {
             StreamingJob.run(env, settings, options);
         } else {
@@ -63,10 +67,23 @@ public final class DetectionJob {
         return rules;
     }
 
+    /** The settings, with the rule exceptions read and compiled: a file that does not compile fails here. */
     static JobSettings settings(JobOptions options, List<Rule> rules) {
         return new JobSettings(rules, timestampField(options, rules), options.duration("max-out-of-orderness"),
                 options.duration("idleness"), options.bool("early-alerts"), options.text("space-id"),
-                JobSettings.kibanaRuleUuids(options.list("kibana.rule-uuid"), rules));
+                JobSettings.kibanaRuleUuids(options.list("kibana.rule-uuid"), rules), loadExceptions(options, rules));
+    }
+
+    /** Reads the exception files and value lists and compiles them for the rules, logging what to look at. */
+    static JobSettings.Exceptions loadExceptions(JobOptions options, List<Rule> rules) {
+        List<String> files = options.list("exceptions");
+        String valueLists = options.text("value-lists").isEmpty() ? null : options.text("value-lists");
+        ExceptionSources sources = ExceptionSources.read(files.stream().map(Path::of).toList(),
+                valueLists == null ? null : Path.of(valueLists));
+        ExceptionSet compiled = ExceptionSet.compile(sources, rules, FieldTypes.ecs());
+        if (!files.isEmpty()) LOG.info("Rule exceptions version 0: {} from {}", compiled.summary(), files);
+        for (String w : compiled.warnings()) LOG.warn("Rule exceptions: {}", w);
+        return new JobSettings.Exceptions(files, valueLists, options.duration("exceptions-poll-interval"), sources);
     }
 
     /**

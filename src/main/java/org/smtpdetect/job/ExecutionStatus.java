@@ -3,9 +3,9 @@ package org.smtpdetect.job;
 import java.util.Objects;
 
 /**
- * What one execution of a rule did: emitted for every execution that had candidates when it fired, and once
- * more per late alert attributed to it (with only {@code late = 1}); sum records by rule and execution time
- * for totals. Flink POJO.
+ * What one execution of a rule did: emitted for every execution that had candidates or excepted events when it
+ * fired, and once more per late event attributed to it (with only {@code late = 1} or {@code excepted = 1}); sum
+ * records by rule and execution time for totals. Flink POJO.
  */
 public class ExecutionStatus {
     public String ruleId;
@@ -21,9 +21,14 @@ public class ExecutionStatus {
     public int late;
     /**
      * Of the capped candidates, those this execution was the last to cover: they are dropped and never
-     * alerted (as in Kibana). Every matching event ends either alerted, late-alerted or counted here once.
+     * alerted (as in Kibana). Every matching event ends once: alerted, late-alerted, dropped or excepted.
      */
     public int dropped;
+    /**
+     * Matching events an exception item removed, as Kibana's exception filter removes them from the search: they
+     * were never candidates, so never capped. Counted once per event, by the execution that excepted it.
+     */
+    public int excepted;
 
     public ExecutionStatus() {}
 
@@ -33,6 +38,11 @@ public class ExecutionStatus {
 
     public ExecutionStatus(String ruleId, long executionTime, int candidates, int alerted, int capped, int late,
                            int dropped) {
+        this(ruleId, executionTime, candidates, alerted, capped, late, dropped, 0);
+    }
+
+    public ExecutionStatus(String ruleId, long executionTime, int candidates, int alerted, int capped, int late,
+                           int dropped, int excepted) {
         this.ruleId = ruleId;
         this.executionTime = executionTime;
         this.candidates = candidates;
@@ -40,6 +50,7 @@ public class ExecutionStatus {
         this.capped = capped;
         this.late = late;
         this.dropped = dropped;
+        this.excepted = excepted;
     }
 
     @Override
@@ -47,17 +58,18 @@ public class ExecutionStatus {
         if (!(o instanceof ExecutionStatus)) return false;
         ExecutionStatus s = (ExecutionStatus) o;
         return executionTime == s.executionTime && candidates == s.candidates && alerted == s.alerted
-                && capped == s.capped && late == s.late && dropped == s.dropped && Objects.equals(ruleId, s.ruleId);
+                && capped == s.capped && late == s.late && dropped == s.dropped && excepted == s.excepted
+                && Objects.equals(ruleId, s.ruleId);
     }
 
     @Override
     public int hashCode() {
-        return Objects.hash(ruleId, executionTime, candidates, alerted, capped, late, dropped);
+        return Objects.hash(ruleId, executionTime, candidates, alerted, capped, late, dropped, excepted);
     }
 
     @Override
     public String toString() {
         return "ExecutionStatus{" + ruleId + ", T=" + executionTime + ", candidates=" + candidates + ", alerted="
-                + alerted + ", capped=" + capped + ", late=" + late + ", dropped=" + dropped + "}";
+                + alerted + ", capped=" + capped + ", late=" + late + ", dropped=" + dropped + ", excepted=" + excepted + "}";
     }
 }

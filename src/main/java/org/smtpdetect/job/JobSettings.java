@@ -1,5 +1,6 @@
 package org.smtpdetect.job;
 
+import org.smtpdetect.exception.ExceptionSources;
 import org.smtpdetect.rule.Rule;
 
 import java.io.Serializable;
@@ -12,21 +13,45 @@ import java.util.Map;
  * What the topology needs to know, independent of where events come from and go to.
  *
  * @param kibanaRuleUuids {@code kibana.alert.rule.uuid} by rule id, where it is not the rule id itself
+ * @param exceptions      the rule exceptions to apply and watch
  */
 public record JobSettings(List<Rule> rules, String timestampField, Duration maxOutOfOrderness, Duration idleness,
-                          boolean earlyAlerts, String spaceId, Map<String, String> kibanaRuleUuids) implements Serializable {
+                          boolean earlyAlerts, String spaceId, Map<String, String> kibanaRuleUuids,
+                          Exceptions exceptions) implements Serializable {
+
+    /**
+     * The rule exceptions: the files and value-list directory to read ({@code null} directory when not given), how
+     * often to read them while streaming, and their content as read and checked at start-up.
+     */
+    public record Exceptions(List<String> files, String valueListDirectory, Duration pollInterval,
+                             ExceptionSources initial) implements Serializable {
+        public Exceptions {
+            files = List.copyOf(files);
+        }
+
+        public static Exceptions none() {
+            return new Exceptions(List.of(), null, Duration.ofSeconds(30), ExceptionSources.none());
+        }
+    }
 
     public JobSettings {
         rules = List.copyOf(rules);
         if (rules.isEmpty()) throw new IllegalArgumentException("no rules");
         if (rules.size() > EventEvaluator.MAX_RULES) throw new IllegalArgumentException("at most " + EventEvaluator.MAX_RULES + " rules");
         kibanaRuleUuids = Map.copyOf(kibanaRuleUuids);
+        if (exceptions == null) exceptions = Exceptions.none();
     }
 
-    /** Settings whose alerts carry the rule id as {@code kibana.alert.rule.uuid}. */
+    /** Settings whose alerts carry the rule id as {@code kibana.alert.rule.uuid}, without rule exceptions. */
     public JobSettings(List<Rule> rules, String timestampField, Duration maxOutOfOrderness, Duration idleness,
                        boolean earlyAlerts, String spaceId) {
         this(rules, timestampField, maxOutOfOrderness, idleness, earlyAlerts, spaceId, Map.of());
+    }
+
+    /** Settings without rule exceptions. */
+    public JobSettings(List<Rule> rules, String timestampField, Duration maxOutOfOrderness, Duration idleness,
+                       boolean earlyAlerts, String spaceId, Map<String, String> kibanaRuleUuids) {
+        this(rules, timestampField, maxOutOfOrderness, idleness, earlyAlerts, spaceId, kibanaRuleUuids, Exceptions.none());
     }
 
     /** The {@code kibana.alert.rule.uuid} of a rule's alerts. */

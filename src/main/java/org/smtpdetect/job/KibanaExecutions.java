@@ -22,7 +22,13 @@ import org.apache.flink.runtime.state.FunctionInitializationContext;
 import org.apache.flink.runtime.state.FunctionSnapshotContext;
 import org.apache.flink.streaming.api.TimerService;
 import org.apache.flink.streaming.api.checkpoint.CheckpointedFunction;
-import org.apache.flink.streaming.api.functions.KeyedProcessFunction;
+import org.apache.flink.api.common.state.BroadcastState;
+import org.apache.flink.metrics.Gauge;
+import org.apache.flink.streaming.api.functions.co.KeyedBroadcastProcessFunction;
+import org.smtpdetect.connectors.exceptions.ExceptionsVersion;
+import org.smtpdetect.exception.ExceptionSet;
+import org.smtpdetect.exception.ExceptionSources;
+import org.smtpdetect.rule.Rule;
 import org.apache.flink.util.Collector;
 import org.apache.flink.util.OutputTag;
 import org.slf4j.Logger;
@@ -75,6 +81,24 @@ import org.slf4j.LoggerFactory;
  * cap slots in arrival order rather than Kibana's (timestamp, alertId) order. Status records still come when
  * executions fire and include the early alerts in {@code candidates} and {@code alerted}.
  *
+ * <h2>Exceptions</h2>
+ * Rule exceptions apply as Kibana applies them: at query time of each execution, with the version in force when
+ * it runs. The version lives in broadcast state ({@link #EXCEPTIONS}): the start-up version until the exceptions
+ * source ({@code ExceptionFilesSource}) sends a newer one, and after a restore the one checkpointed, so a restored
+ * job never goes back to an older version. An item applies to execution {@code T} unless its {@code expire_time}
+ * is before {@code T} (event time), so {@code exceptedUntil} (the latest expiry among the items that match) decides:
+ * <ul>
+ *   <li>on arrival, a candidate excepted up to its last covering execution is excepted by every execution that
+ *       covers it: it never enters state; it is counted in {@code excepted} of the next execution to fire (or, when
+ *       late, in a supplementary status record of its last covering execution) and in {@code eventsExcepted};
+ *   <li>a candidate excepted only by items that expire earlier waits in state and is left out of the executions
+ *       they still apply to ({@code excepted-until}): not a candidate there, so never capped;
+ *   <li>when an execution fires under a version its key's pending candidates were not checked against
+ *       ({@code exceptions-checked}), each is checked again first, so an exception added while matches are pending
+ *       removes them from that execution on. Early alerts already emitted are not retracted.
+ * </ul>
+ * An excepted event is not remembered as settled: a repeat is evaluated again under the version then in force.
+ *
  * <h2>State (per rule id)</h2>
  * <ul>
  *   <li>{@code pending-time}: {@code MapState<alertId, timestamp>}, what a firing scans to rank candidates;
@@ -82,7 +106,13 @@ import org.slf4j.LoggerFactory;
  *   <li>{@code settled}: {@code MapState<alertId, forget timer>}, ids alerted or dropped, until their horizon;
  *   <li>{@code next-forget}: {@code ValueState<Long>}, the earliest forget timer, so firings only scan
  *       {@code settled} when something is due;
- *   <li>{@code early-alerted}: {@code MapState<execution time, count>}, early alerts per unfired execution.
+ *   <li>{@code early-alerted}: {@code MapState<execution time, count>}, early alerts per unfired execution;
+ *   <li>{@code excepted-until}: {@code MapState<alertId, exceptedUntil>}, pending candidates some executions
+ *       except (items that expire before their last covering execution);
+ *   <li>{@code excepted-count}: {@code MapState<execution time, count>}, candidates excepted on arrival, reported
+ *       by the next execution to fire;
+ *   <li>{@code exceptions-checked}: {@code ValueState<String>}, the digest of the version the pending candidates
+ *       were checked against.
  * </ul>
  * Operator (union list) state holds the watermark at the last checkpoint, read from the timer service when the
  * snapshot is taken; after a restore the lowest of the subtasks' is used until Flink's own watermark passes it,
@@ -95,10 +125,10 @@ import org.slf4j.LoggerFactory;
  *
  * <h2>Metrics</h2>
  * Counters {@code alerted} (in-cap alerts, early ones included), {@code lateAlerts}, {@code capped} (the sum
- * of the status records' {@code capped}: an event capped by two executions counts twice), {@code dropped}
- * and {@code duplicates}.
+ * of the status records' {@code capped}: an event capped by two executions counts twice), {@code dropped},
+ * {@code duplicates} and {@code eventsExcepted}; gauge {@code exceptionsVersion}, the number of the version in force.
  */
-public class KibanaExecutions extends KeyedProcessFunction<String, Candidate, AlertDecision>
+public class KibanaExecutions extends KeyedBroadcastProcessFunction<String, Candidate, ExceptionsVersion, AlertDecision>
         implements CheckpointedFunction {
     private static final long serialVersionUID = 1L;
     private static final Logger LOG = LoggerFactory.getLogger(KibanaExecutions.class);
@@ -114,15 +144,28 @@ public class KibanaExecutions extends KeyedProcessFunction<String, Candidate, Al
     /** How long alert ids are remembered past their last covering execution when not configured. */
     public static final Duration DEFAULT_ALLOWED_LATENESS = Duration.ofHours(1);
 
+    /** Broadcast state: the exceptions version in force, under {@link #IN_FORCE}. */
+    public static final MapStateDescriptor<String, ExceptionsVersion> EXCEPTIONS =
+            new MapStateDescriptor<>("exceptions", Types.STRING, TypeInformation.of(ExceptionsVersion.class));
+    private static final String IN_FORCE = "in-force";
+
     private final Map<String, ExecutionSchedule> schedules;
     private final boolean earlyAlerts;
     private final long allowedLatenessMillis;
+    private final List<Rule> rules;
+    private final ExceptionSources initialExceptions;
 
     private transient MapState<String, Long> pendingTime;
     private transient MapState<String, Candidate> pendingCandidate;
     private transient MapState<String, Long> settled;
     private transient ValueState<Long> nextForget;
     private transient MapState<Long, Integer> earlyAlerted;
+    private transient MapState<String, Long> exceptedUntil;
+    private transient MapState<Long, Integer> exceptedCount;
+    private transient ValueState<String> exceptionsChecked;
+
+    /** The exceptions version in force, compiled. */
+    private transient ExceptionsInForce inForce;
 
     /** Operator state: the watermark at the last checkpoint, since Flink restarts operators at none. */
     private transient ListState<Long> checkpointedWatermark;
@@ -136,6 +179,7 @@ public class KibanaExecutions extends KeyedProcessFunction<String, Candidate, Al
     private transient Counter cappedCounter;
     private transient Counter droppedCounter;
     private transient Counter duplicateCounter;
+    private transient Counter exceptedCounter;
 
     public KibanaExecutions(Map<String, ExecutionSchedule> schedules, boolean earlyAlerts) {
         this(schedules, earlyAlerts, DEFAULT_ALLOWED_LATENESS);
@@ -147,10 +191,22 @@ public class KibanaExecutions extends KeyedProcessFunction<String, Candidate, Al
      * @param allowedLateness how long after its last covering execution an alert id is remembered
      */
     public KibanaExecutions(Map<String, ExecutionSchedule> schedules, boolean earlyAlerts, Duration allowedLateness) {
+        this(schedules, earlyAlerts, allowedLateness, List.of(), ExceptionSources.none());
+    }
+
+    /**
+     * @param rules the rules, in the order exception lists are compiled for ({@code exceptions_list} decides which
+     *              lists apply to which rule); empty: no exceptions
+     * @param initialExceptions the exceptions read at start-up, in force until the source sends another version
+     */
+    public KibanaExecutions(Map<String, ExecutionSchedule> schedules, boolean earlyAlerts, Duration allowedLateness,
+                            List<Rule> rules, ExceptionSources initialExceptions) {
         if (allowedLateness.isNegative()) throw new IllegalArgumentException("allowed lateness must not be negative");
         this.schedules = new HashMap<>(schedules);
         this.earlyAlerts = earlyAlerts;
         this.allowedLatenessMillis = allowedLateness.toMillis();
+        this.rules = List.copyOf(rules);
+        this.initialExceptions = initialExceptions;
     }
 
     @Override
@@ -165,6 +221,20 @@ public class KibanaExecutions extends KeyedProcessFunction<String, Candidate, Al
             }
             watermark = lowest == Long.MAX_VALUE ? Long.MIN_VALUE : lowest;
         }
+        BroadcastState<String, ExceptionsVersion> versions = context.getOperatorStateStore().getBroadcastState(EXCEPTIONS);
+        ExceptionsVersion restored = versions.get(IN_FORCE);
+        ExceptionsVersion initial = new ExceptionsVersion(0, 0, initialExceptions);
+        if (restored != null) {
+            try {
+                inForce = ExceptionsInForce.compile(restored, rules);
+                return;
+            } catch (RuntimeException e) {
+                LOG.error("The restored rule exceptions (version {}) do not compile for these rules; the start-up version applies: {}",
+                        restored.number, e.getMessage());
+            }
+        }
+        versions.put(IN_FORCE, initial);
+        inForce = ExceptionsInForce.compile(initial, rules);
     }
 
     @Override
@@ -180,7 +250,7 @@ public class KibanaExecutions extends KeyedProcessFunction<String, Candidate, Al
      * arrives; the checkpointed one keeps events that were late before the restore late after it, so no
      * execution that already fired runs again.
      */
-    private long currentWatermark(Context ctx) {
+    private long currentWatermark(ReadOnlyContext ctx) {
         timerService = ctx.timerService();
         watermark = Math.max(watermark, timerService.currentWatermark());
         return watermark;
@@ -196,6 +266,9 @@ public class KibanaExecutions extends KeyedProcessFunction<String, Candidate, Al
         nextForget = getRuntimeContext().getState(new ValueStateDescriptor<>("next-forget", Types.LONG));
         earlyAlerted = getRuntimeContext().getMapState(
                 new MapStateDescriptor<>("early-alerted", Types.LONG, Types.INT));
+        exceptedUntil = getRuntimeContext().getMapState(new MapStateDescriptor<>("excepted-until", Types.STRING, Types.LONG));
+        exceptedCount = getRuntimeContext().getMapState(new MapStateDescriptor<>("excepted-count", Types.LONG, Types.INT));
+        exceptionsChecked = getRuntimeContext().getState(new ValueStateDescriptor<>("exceptions-checked", Types.STRING));
 
         MetricGroup metrics = getRuntimeContext().getMetricGroup();
         alertedCounter = metrics.counter("alerted");
@@ -203,10 +276,30 @@ public class KibanaExecutions extends KeyedProcessFunction<String, Candidate, Al
         cappedCounter = metrics.counter("capped");
         droppedCounter = metrics.counter("dropped");
         duplicateCounter = metrics.counter("duplicates");
+        exceptedCounter = metrics.counter("eventsExcepted");
+        metrics.gauge("exceptionsVersion", (Gauge<Long>) () -> inForce.number);
+    }
+
+    /** A new exceptions version from the source: in force for every execution that fires from now on. */
+    @Override
+    public void processBroadcastElement(ExceptionsVersion version, Context ctx, Collector<AlertDecision> out) throws Exception {
+        if (version.digest().equals(inForce.digest)) return;
+        ExceptionsInForce next;
+        try {
+            next = ExceptionsInForce.compile(version, rules);
+        } catch (RuntimeException e) {
+            LOG.error("Rule exceptions version {} does not compile; version {} stays in force: {}", version.number, inForce.number, e.getMessage());
+            return;
+        }
+        ctx.getBroadcastState(EXCEPTIONS).put(IN_FORCE, version);
+        inForce = next;
+        if (getRuntimeContext().getTaskInfo().getIndexOfThisSubtask() == 0) {
+            LOG.info("Rule exceptions version {} in force ({})", version.number, next.summary());
+        }
     }
 
     @Override
-    public void processElement(Candidate candidate, Context ctx, Collector<AlertDecision> out) throws Exception {
+    public void processElement(Candidate candidate, ReadOnlyContext ctx, Collector<AlertDecision> out) throws Exception {
         String alertId = candidate.alertId;
         if (pendingTime.contains(alertId) || settled.contains(alertId)) {
             duplicateCounter.inc();
@@ -215,17 +308,31 @@ public class KibanaExecutions extends KeyedProcessFunction<String, Candidate, Al
         ExecutionSchedule schedule = schedule(ctx.getCurrentKey());
         long watermark = currentWatermark(ctx);
         long last = schedule.lastExecutionCovering(candidate.timestamp);
-        if (watermark >= slot(last)) {
+        boolean late = watermark >= slot(last);
+        long until = inForce.exceptedUntil(candidate);
+        if (until >= last) {
+            // Excepted by every execution that covers it: it never becomes a candidate.
+            exceptedCounter.inc();
+            if (late) {
+                ctx.output(STATUS, new ExecutionStatus(ctx.getCurrentKey(), last, 0, 0, 0, 0, 0, 1));
+            } else {
+                long next = nextExecution(schedule, candidate.timestamp, watermark);
+                Integer count = exceptedCount.get(next);
+                exceptedCount.put(next, count == null ? 1 : count + 1);
+                ctx.timerService().registerEventTimeTimer(slot(next));
+            }
+            return;
+        }
+        if (late) {
             out.collect(new AlertDecision(candidate, last, true));
             lateCounter.inc();
             ctx.output(STATUS, new ExecutionStatus(ctx.getCurrentKey(), last, 0, 0, 0, 1, 0));
             remember(schedule, alertId, candidate.timestamp, ctx);
             return;
         }
-        long first = schedule.firstExecutionCovering(candidate.timestamp);
-        long next = watermark < slot(first) ? first : schedule.firstExecutionCovering(watermark + 1);
+        long next = nextExecution(schedule, candidate.timestamp, watermark);
         ctx.timerService().registerEventTimeTimer(slot(next));
-        if (earlyAlerts) {
+        if (earlyAlerts && until < next) {
             Integer early = earlyAlerted.get(next);
             int count = early == null ? 0 : early;
             if (count < schedule.maxSignals) {
@@ -236,8 +343,16 @@ public class KibanaExecutions extends KeyedProcessFunction<String, Candidate, Al
                 return;
             }
         }
+        if (pendingTime.isEmpty()) exceptionsChecked.update(inForce.digest);
         pendingTime.put(alertId, candidate.timestamp);
         pendingCandidate.put(alertId, candidate);
+        if (until != ExceptionSet.NOT_EXCEPTED) exceptedUntil.put(alertId, until);
+    }
+
+    /** The first execution covering {@code timestamp} that has not fired at {@code watermark}. */
+    private static long nextExecution(ExecutionSchedule schedule, long timestamp, long watermark) {
+        long first = schedule.firstExecutionCovering(timestamp);
+        return watermark < slot(first) ? first : schedule.firstExecutionCovering(watermark + 1);
     }
 
     @Override
@@ -248,7 +363,7 @@ public class KibanaExecutions extends KeyedProcessFunction<String, Candidate, Al
         forgetExpired(timestamp);
     }
 
-    /** Runs execution {@code executionTime}: alerts, caps, drops and reports its candidates. */
+    /** Runs execution {@code executionTime}: alerts, caps, drops, excepts and reports its candidates. */
     private void execute(ExecutionSchedule schedule, long executionTime, OnTimerContext ctx,
                          Collector<AlertDecision> out) throws Exception {
         Integer earlyCount = earlyAlerted.get(executionTime);
@@ -256,9 +371,19 @@ public class KibanaExecutions extends KeyedProcessFunction<String, Candidate, Al
         if (earlyCount != null) {
             earlyAlerted.remove(executionTime);
         }
+        Integer exceptedOnArrival = exceptedCount.get(executionTime);
+        int excepted = exceptedOnArrival == null ? 0 : exceptedOnArrival;
+        if (exceptedOnArrival != null) {
+            exceptedCount.remove(executionTime);
+        }
+        excepted += checkPendingAgainstVersionInForce(schedule, executionTime);
+        Eligible eligible = new Eligible(executionTime);
         ExecutionPlanner.Plan plan = ExecutionPlanner.plan(
-                schedule, executionTime, schedule.maxSignals - early, pendingTime.entries());
-        if (early == 0 && plan.covered == 0) {
+                schedule, executionTime, schedule.maxSignals - early, eligible);
+        if (plan.carried > 0 || eligible.skipped > 0) {
+            ctx.timerService().registerEventTimeTimer(slot(executionTime + schedule.intervalMillis));
+        }
+        if (early == 0 && plan.covered == 0 && excepted == 0) {
             return;
         }
         for (ExecutionPlanner.Ref ref : plan.alerts) {
@@ -271,8 +396,8 @@ public class KibanaExecutions extends KeyedProcessFunction<String, Candidate, Al
             unpend(ref.alertId);
             remember(schedule, ref.alertId, ref.timestamp, ctx);
         }
-        if (plan.carried > 0) {
-            ctx.timerService().registerEventTimeTimer(slot(executionTime + schedule.intervalMillis));
+        if (pendingTime.isEmpty()) {
+            exceptionsChecked.clear();
         }
 
         String ruleId = ctx.getCurrentKey();
@@ -285,16 +410,95 @@ public class KibanaExecutions extends KeyedProcessFunction<String, Candidate, Al
                     Instant.ofEpochMilli(executionTime), schedule.maxSignals, capped, plan.dropped.size());
         }
         ctx.output(STATUS, new ExecutionStatus(ruleId, executionTime, early + plan.covered,
-                early + plan.alerts.size(), capped, 0, plan.dropped.size()));
+                early + plan.alerts.size(), capped, 0, plan.dropped.size(), excepted));
+    }
+
+    /**
+     * When the exceptions changed since this key's pending candidates were checked, checks each again: one now
+     * excepted up to its last covering execution leaves state. Returns how many of those execution
+     * {@code executionTime} covers (the others are reported by their first covering execution).
+     */
+    private int checkPendingAgainstVersionInForce(ExecutionSchedule schedule, long executionTime) throws Exception {
+        if (inForce.digest.equals(exceptionsChecked.value())) {
+            return 0;
+        }
+        if (pendingTime.isEmpty()) {
+            exceptionsChecked.clear();
+            return 0;
+        }
+        int covered = 0;
+        List<String> excepted = new ArrayList<>();
+        for (Map.Entry<String, Candidate> entry : pendingCandidate.entries()) {
+            Candidate c = entry.getValue();
+            long until = inForce.exceptedUntil(c);
+            if (until >= schedule.lastExecutionCovering(c.timestamp)) {
+                excepted.add(entry.getKey());
+                if (c.timestamp < executionTime) {
+                    covered++;
+                } else {
+                    long first = schedule.firstExecutionCovering(c.timestamp);
+                    Integer count = exceptedCount.get(first);
+                    exceptedCount.put(first, count == null ? 1 : count + 1);
+                }
+            } else if (until != ExceptionSet.NOT_EXCEPTED) {
+                exceptedUntil.put(entry.getKey(), until);
+            } else {
+                exceptedUntil.remove(entry.getKey());
+            }
+        }
+        for (String alertId : excepted) {
+            unpend(alertId);
+        }
+        exceptedCounter.inc(excepted.size());
+        exceptionsChecked.update(inForce.digest);
+        return covered;
+    }
+
+    /** The pending candidates an execution may consider: those no item still in force at it excepts. */
+    private final class Eligible implements Iterable<Map.Entry<String, Long>> {
+        private final long executionTime;
+        private final Map<String, Long> until = new HashMap<>();
+        /** Covered candidates left out because an item still excepts them at this execution. */
+        int skipped;
+
+        Eligible(long executionTime) throws Exception {
+            this.executionTime = executionTime;
+            if (!exceptedUntil.isEmpty()) {
+                for (Map.Entry<String, Long> e : exceptedUntil.entries()) until.put(e.getKey(), e.getValue());
+            }
+        }
+
+        @Override
+        public java.util.Iterator<Map.Entry<String, Long>> iterator() {
+            java.util.Iterator<Map.Entry<String, Long>> all;
+            try {
+                all = pendingTime.entries().iterator();
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+            if (until.isEmpty()) return all;
+            List<Map.Entry<String, Long>> kept = new ArrayList<>();
+            while (all.hasNext()) {
+                Map.Entry<String, Long> e = all.next();
+                Long u = until.get(e.getKey());
+                if (u != null && u >= executionTime && e.getValue() < executionTime) {
+                    skipped++;
+                } else {
+                    kept.add(e);
+                }
+            }
+            return kept.iterator();
+        }
     }
 
     private void unpend(String alertId) throws Exception {
         pendingTime.remove(alertId);
         pendingCandidate.remove(alertId);
+        exceptedUntil.remove(alertId);
     }
 
     /** Remembers a settled (alerted or dropped) id until its dedup horizon, unless that is already behind us. */
-    private void remember(ExecutionSchedule schedule, String alertId, long timestamp, Context ctx) throws Exception {
+    private void remember(ExecutionSchedule schedule, String alertId, long timestamp, ReadOnlyContext ctx) throws Exception {
         long horizon = schedule.lastExecutionCovering(timestamp) + allowedLatenessMillis;
         long forgetAt = slot(schedule.executionAtOrAfter(horizon));
         if (forgetAt <= currentWatermark(ctx)) {

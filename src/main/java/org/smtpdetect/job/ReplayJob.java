@@ -135,18 +135,19 @@ public final class ReplayJob {
     static void printSummary(Result r, PrintStream out) {
         Map<String, long[]> byExecution = new TreeMap<>();
         for (JsonNode s : r.statusRecords()) {
-            long[] c = byExecution.computeIfAbsent(s.path("rule_id").asText() + " " + s.path("execution_time").asText(), k -> new long[5]);
+            long[] c = byExecution.computeIfAbsent(s.path("rule_id").asText() + " " + s.path("execution_time").asText(), k -> new long[6]);
             c[0] += s.path("candidates").asLong();
             c[1] += s.path("alerted").asLong();
             c[2] += s.path("capped").asLong();
             c[3] += s.path("late").asLong();
             c[4] += s.path("dropped").asLong();
+            c[5] += s.path("excepted").asLong();
         }
         out.printf("%n%d alerts, %d dead letters; executions with candidates:%n", r.alerts(), r.deadLetters());
-        out.printf("  %-20s %-36s %10s %8s %7s %5s %8s%n", "execution", "rule", "candidates", "alerted", "capped", "late", "dropped");
+        out.printf("  %-20s %-36s %10s %8s %7s %5s %8s %8s%n", "execution", "rule", "candidates", "alerted", "capped", "late", "dropped", "excepted");
         byExecution.forEach((k, c) -> {
             String[] parts = k.split(" ", 2);
-            out.printf("  %-20s %-36s %10d %8d %7d %5d %8d%s%n", parts[1], parts[0], c[0], c[1], c[2], c[3], c[4],
+            out.printf("  %-20s %-36s %10d %8d %7d %5d %8d %8d%s%n", parts[1], parts[0], c[0], c[1], c[2], c[3], c[4], c[5],
                     c[2] > 0 ? "  (max alerts reached)" : "");
         });
     }

@@ -31,6 +31,7 @@ public final class StatusDocuments implements MapFunction<ExecutionStatus, SinkD
         d.put("capped", s.capped);
         d.put("late", s.late);
         d.put("dropped", s.dropped);
+        d.put("excepted", s.excepted);
         d.put("status", s.capped > 0 ? "partial failure" : "succeeded");
         if (s.capped > 0) d.put("message", KibanaExecutions.MAX_SIGNALS_WARNING);
         // Regular records have one id per rule and execution, so a replay overwrites them; supplementary

@@ -51,7 +51,7 @@ public final class StreamingJob {
                 : (docs, name) -> docs.sinkTo(KafkaConnectors.deadLetterSink(o)).name("kafka-" + name).uid("kafka-" + name);
 
         DetectionTopology.defineWorkflow(env, KafkaConnectors.source(o, settings.rules(), settings.timestampField()),
-                settings, new Sinks(alerts, statuses, deadLetters));
+                settings, new Sinks(alerts, statuses, deadLetters), true);
     }
 
     /** Elasticsearch settings from the job options. */

@@ -1,6 +1,5 @@
 package org.smtpdetect.kql;
 
-import org.smtpdetect.event.Coercions;
 import org.smtpdetect.event.FieldType;
 import org.smtpdetect.event.FieldTypes;
 import org.smtpdetect.event.IpAddresses;
@@ -9,10 +8,8 @@ import java.math.BigDecimal;
 import java.math.RoundingMode;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 
 /**
  * Turns a KQL syntax tree into a {@link Predicate} using field types, the way Elasticsearch turns Kibana's
@@ -51,6 +48,10 @@ public final class KqlCompiler {
     }
 
     private FieldType typeOf(String field, int position) {
+        types.nestedPathOf(field).ifPresent(path -> {
+            throw new KqlSyntaxException("field [" + field + "] lies under the nested field [" + path
+                    + "]: Elasticsearch matches it only in a nested query (" + path + ":{...}), which is not supported", query, position);
+        });
         FieldType t = types.typeOf(field).orElseThrow(() -> new KqlSyntaxException(
                 "field [" + field + "] has no supported type in the ECS field type table (ecs-field-types.tsv)",
                 query, position));
@@ -89,76 +90,27 @@ public final class KqlCompiler {
 
     private Predicate terms(String field, FieldType type, List<KqlNode.Literal> literals) {
         List<String> texts = new ArrayList<>();
-        for (KqlNode.Literal l : literals) texts.add(Predicate.quoteIfNeeded(l.text()));
-        String shown = Predicate.group(texts);
-        switch (type) {
-            case KEYWORD: {
-                Set<String> set = new LinkedHashSet<>();
-                for (KqlNode.Literal l : literals) set.add(l.text());
-                return new Predicate.KeywordIn(field, set);
-            }
-            case IP: {
-                List<IpAddresses.Block> blocks = new ArrayList<>();
-                for (KqlNode.Literal l : literals) {
-                    IpAddresses.Block b = IpAddresses.parseBlock(l.text());
-                    if (b == null) throw new KqlSyntaxException("'" + l.text() + "' is not an IP address or CIDR block for ip field [" + field + "]", query, l.position());
-                    blocks.add(b);
-                }
-                return new Predicate.IpIn(field, blocks, shown);
-            }
-            case LONG: case DATE: case BOOLEAN: {
-                List<Long> values = new ArrayList<>();
-                for (KqlNode.Literal l : literals) {
-                    Long x = exactLong(field, type, l);
-                    if (x != null) values.add(x);
-                }
-                if (values.isEmpty()) return new Predicate.Never(field + ":" + shown);
-                return new Predicate.LongIn(field, values.stream().mapToLong(Long::longValue).toArray(), shown);
-            }
-            case DOUBLE: {
-                double[] values = new double[literals.size()];
-                for (int i = 0; i < values.length; i++) values[i] = number(field, literals.get(i)).doubleValue();
-                return new Predicate.DoubleIn(field, values, shown);
-            }
-            default:
-                throw new IllegalStateException(type.toString());
-        }
-    }
-
-    /** The long a term matches, or null when it can match nothing (a decimal part on a long field). */
-    private Long exactLong(String field, FieldType type, KqlNode.Literal l) {
-        String s = l.text();
-        if (type == FieldType.BOOLEAN) {
-            if (s.equals("true")) return 1L;
-            if (s.equals("false")) return 0L;
-            throw new KqlSyntaxException("'" + s + "' is not a boolean for field [" + field + "]", query, l.position());
-        }
-        if (type == FieldType.DATE) return date(field, l);
-        BigDecimal d = number(field, l);
-        if (d.stripTrailingZeros().scale() > 0) return null;
+        for (KqlNode.Literal l : literals) texts.add(l.text());
         try {
-            return d.longValueExact();
-        } catch (ArithmeticException e) {
-            throw new KqlSyntaxException("'" + s + "' is out of range for long field [" + field + "]", query, l.position());
+            return FieldQueries.terms(field, type, texts);
+        } catch (FieldQueries.InvalidValueException e) {
+            throw new KqlSyntaxException(e.getMessage(), query, literals.get(Math.max(0, e.index())).position());
         }
     }
 
     private BigDecimal number(String field, KqlNode.Literal l) {
         try {
-            return new BigDecimal(l.text());
-        } catch (NumberFormatException e) {
-            throw new KqlSyntaxException("'" + l.text() + "' is not a number for numeric field [" + field + "]", query, l.position());
+            return FieldQueries.number(field, l.text(), -1);
+        } catch (FieldQueries.InvalidValueException e) {
+            throw new KqlSyntaxException(e.getMessage(), query, l.position());
         }
     }
 
     private long date(String field, KqlNode.Literal l) {
-        if (l.text().startsWith("now")) {
-            throw new KqlSyntaxException("date math ('now') is not supported: executions run in event time", query, l.position());
-        }
         try {
-            return Coercions.dateFromString(l.text());
-        } catch (Coercions.Malformed e) {
-            throw new KqlSyntaxException("'" + l.text() + "' is not a date for field [" + field + "]", query, l.position());
+            return FieldQueries.date(field, l.text(), -1);
+        } catch (FieldQueries.InvalidValueException e) {
+            throw new KqlSyntaxException(e.getMessage(), query, l.position());
         }
     }
 

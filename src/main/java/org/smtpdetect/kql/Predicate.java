@@ -16,7 +16,7 @@ import java.util.stream.Collectors;
  */
 public abstract class Predicate {
     /** Resolves field names to slots of the schema the events will be parsed with. */
-    abstract void bind(FieldSchema schema);
+    public abstract void bind(FieldSchema schema);
 
     public abstract boolean test(ParsedEvent event);
 
@@ -33,7 +33,7 @@ public abstract class Predicate {
         }
 
         @Override
-        void bind(FieldSchema schema) {
+        public void bind(FieldSchema schema) {
             slot = schema.slotOf(field);
             if (slot < 0) throw new IllegalStateException("schema lacks field " + field);
         }
@@ -295,6 +295,158 @@ public abstract class Predicate {
         }
     }
 
+    /**
+     * Elasticsearch's {@code wildcard} query on a keyword field: {@code *} any sequence, {@code ?} one code point,
+     * {@code \\} escapes the next character (a trailing one is literal), case-sensitive unless the field's
+     * normalizer lowercases (then pattern and values are lowercased, as Elasticsearch normalizes both).
+     */
+    static final class KeywordPattern extends Leaf {
+        static final int ANY_ONE = -1;
+        static final int ANY_MANY = -2;
+
+        private final String pattern;
+        private final int[] tokens;
+        private final boolean lowercase;
+
+        KeywordPattern(String field, String pattern, boolean lowercase) {
+            super(field);
+            this.pattern = pattern;
+            this.lowercase = lowercase;
+            this.tokens = tokens(lowercase ? FieldQueries.lowercase(pattern) : pattern);
+        }
+
+        static int[] tokens(String pattern) {
+            int[] out = new int[pattern.length()];
+            int n = 0;
+            for (int i = 0; i < pattern.length(); ) {
+                int c = pattern.codePointAt(i);
+                i += Character.charCount(c);
+                if (c == '*') {
+                    out[n++] = ANY_MANY;
+                } else if (c == '?') {
+                    out[n++] = ANY_ONE;
+                } else if (c == '\\' && i < pattern.length()) {
+                    int escaped = pattern.codePointAt(i);
+                    i += Character.charCount(escaped);
+                    out[n++] = escaped;
+                } else {
+                    out[n++] = c;
+                }
+            }
+            return java.util.Arrays.copyOf(out, n);
+        }
+
+        @Override
+        boolean matches(FieldValues v, int i) {
+            String s = v.stringAt(i);
+            return matches(tokens, lowercase ? FieldQueries.lowercase(s) : s);
+        }
+
+        /** Greedy match with backtracking to the last {@code *}: O(pattern x value) at worst. */
+        static boolean matches(int[] tokens, String s) {
+            int p = 0;
+            int i = 0;
+            int starP = -1;
+            int starI = -1;
+            while (i < s.length()) {
+                int c = s.codePointAt(i);
+                if (p < tokens.length && (tokens[p] == ANY_ONE || tokens[p] == c)) {
+                    p++;
+                    i += Character.charCount(c);
+                } else if (p < tokens.length && tokens[p] == ANY_MANY) {
+                    starP = p++;
+                    starI = i;
+                } else if (starP >= 0) {
+                    p = starP + 1;
+                    starI += Character.charCount(s.codePointAt(starI));
+                    i = starI;
+                } else {
+                    return false;
+                }
+            }
+            while (p < tokens.length && tokens[p] == ANY_MANY) p++;
+            return p == tokens.length;
+        }
+
+        @Override
+        public String describe() {
+            return field + (lowercase ? " (lowercased)" : "") + " matches " + quoteIfNeeded(pattern);
+        }
+    }
+
+    /** Exact values of a keyword field whose normalizer lowercases (Elastic Defend's {@code .caseless}). */
+    static final class LowercaseKeywordIn extends Leaf {
+        private final Set<String> values;
+
+        LowercaseKeywordIn(String field, Set<String> lowercased) {
+            super(field);
+            this.values = Set.copyOf(lowercased);
+        }
+
+        @Override
+        boolean matches(FieldValues v, int i) {
+            return values.contains(FieldQueries.lowercase(v.stringAt(i)));
+        }
+
+        @Override
+        public String describe() {
+            return field + " (lowercased):" + group(values.stream().sorted().map(Predicate::quoteIfNeeded).collect(Collectors.toList()));
+        }
+    }
+
+    /** Elasticsearch's {@code range} query with both bounds inclusive on an ip field: one value within both. */
+    static final class IpBetween extends Leaf {
+        private final long fromHi;
+        private final long fromLo;
+        private final long toHi;
+        private final long toLo;
+        private final String text;
+
+        IpBetween(String field, long[] from, long[] to, String text) {
+            super(field);
+            this.fromHi = from[0];
+            this.fromLo = from[1];
+            this.toHi = to[0];
+            this.toLo = to[1];
+            this.text = text;
+        }
+
+        @Override
+        boolean matches(FieldValues v, int i) {
+            long hi = v.ipHiAt(i);
+            long lo = v.ipLoAt(i);
+            return IpAddresses.compare(hi, lo, fromHi, fromLo) >= 0 && IpAddresses.compare(hi, lo, toHi, toLo) <= 0;
+        }
+
+        @Override
+        public String describe() {
+            return field + ":[" + text + "]";
+        }
+    }
+
+    /** A {@code range} query with both bounds inclusive on a keyword field (code point order). */
+    static final class KeywordBetween extends Leaf {
+        private final String from;
+        private final String to;
+
+        KeywordBetween(String field, String from, String to) {
+            super(field);
+            this.from = from;
+            this.to = to;
+        }
+
+        @Override
+        boolean matches(FieldValues v, int i) {
+            String s = v.stringAt(i);
+            return KeywordRange.compareCodePoints(s, from) >= 0 && KeywordRange.compareCodePoints(s, to) <= 0;
+        }
+
+        @Override
+        public String describe() {
+            return field + ":[" + quoteIfNeeded(from) + " to " + quoteIfNeeded(to) + "]";
+        }
+    }
+
     /** A clause that can never hold (e.g. a term with a decimal part on a long field, as Elasticsearch). */
     static final class Never extends Predicate {
         private final String text;
@@ -304,7 +456,7 @@ public abstract class Predicate {
         }
 
         @Override
-        void bind(FieldSchema schema) {
+        public void bind(FieldSchema schema) {
         }
 
         @Override
@@ -326,7 +478,7 @@ public abstract class Predicate {
         }
 
         @Override
-        void bind(FieldSchema schema) {
+        public void bind(FieldSchema schema) {
             inner.bind(schema);
         }
 
@@ -349,7 +501,7 @@ public abstract class Predicate {
         }
 
         @Override
-        void bind(FieldSchema schema) {
+        public void bind(FieldSchema schema) {
             for (Predicate c : clauses) c.bind(schema);
         }
 

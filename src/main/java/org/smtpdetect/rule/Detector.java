@@ -35,6 +35,7 @@ public final class Detector {
 
     private final List<Rule> rules;
     private final List<CompiledQuery> queries;
+    private final FieldSchema schema;
     private final EventReader parser;
     private final int timestampSlot;
     private final int ingestedSlot;
@@ -42,6 +43,7 @@ public final class Detector {
     private Detector(List<Rule> rules, List<CompiledQuery> queries, FieldSchema schema, Parser parser) {
         this.rules = List.copyOf(rules);
         this.queries = queries;
+        this.schema = schema;
         this.parser = parser == Parser.JACKSON ? new EventParser(schema) : new EventScanner(schema);
         this.timestampSlot = schema.slotOf(TIMESTAMP);
         this.ingestedSlot = schema.slotOf(EVENT_INGESTED);
@@ -50,11 +52,24 @@ public final class Detector {
 
     /** Compiles the rules over the default parser; a query that cannot run fails with the rule and the position. */
     public static Detector of(List<Rule> rules) {
-        return of(rules, Parser.SCANNER);
+        return of(rules, Map.of(), Parser.SCANNER);
     }
 
     /** Compiles the rules over the given parser. */
     public static Detector of(List<Rule> rules, Parser parser) {
+        return of(rules, Map.of(), parser);
+    }
+
+    /**
+     * Compiles the rules over a schema that also extracts {@code extraFields} (e.g. the fields rule exceptions
+     * read), so one parse serves the rules and whatever else tests the event.
+     */
+    public static Detector of(List<Rule> rules, Map<String, FieldType> extraFields) {
+        return of(rules, extraFields, Parser.SCANNER);
+    }
+
+    /** Compiles the rules and the extra fields over the given parser. */
+    public static Detector of(List<Rule> rules, Map<String, FieldType> extraFields, Parser parser) {
         if (rules.isEmpty()) throw new IllegalArgumentException("no rules");
         List<CompiledQuery> queries = new ArrayList<>();
         List<Map<String, FieldType>> fieldMaps = new ArrayList<>();
@@ -71,16 +86,17 @@ public final class Detector {
         timestamps.put(TIMESTAMP, FieldType.DATE);
         timestamps.put(EVENT_INGESTED, FieldType.DATE);
         fieldMaps.add(timestamps);
+        fieldMaps.add(extraFields);
         return new Detector(rules, queries, FieldSchema.of(FieldSchema.union(fieldMaps)), parser);
-    }
-
-    /** The fields the parse extracts. */
-    public FieldSchema schema() {
-        return parser.schema();
     }
 
     public List<Rule> rules() {
         return rules;
+    }
+
+    /** The schema events are parsed with: every field a rule reads, the timestamps and the extra fields. */
+    public FieldSchema schema() {
+        return schema;
     }
 
     public CompiledQuery query(int rule) {

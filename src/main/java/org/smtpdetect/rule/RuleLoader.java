@@ -113,7 +113,25 @@ public final class RuleLoader {
                 f.integer("version", 1), type, language, query, index, interval, from, lookBack, maxSignals,
                 severity, riskScore, f.strings("tags", false), threats(f), f.strings("false_positives", false),
                 f.strings("references", false), f.strings("author", true), f.text("license", ""),
-                f.text("timestamp_override", ""). isEmpty() ? null : f.text("timestamp_override", ""));
+                f.text("timestamp_override", ""). isEmpty() ? null : f.text("timestamp_override", ""),
+                exceptionsList(f));
+    }
+
+    /** {@code exceptions_list}: {@code [{id, list_id, namespace_type, type}]} in both Kibana's and detection-rules' formats. */
+    private static List<Rule.ExceptionListRef> exceptionsList(Fields f) {
+        JsonNode arr = f.node.get("exceptions_list");
+        if (arr == null || arr.isNull()) return List.of();
+        if (!arr.isArray()) throw f.error("exceptions_list", "must be a list of {id, list_id, namespace_type, type}");
+        List<Rule.ExceptionListRef> out = new ArrayList<>();
+        for (int i = 0; i < arr.size(); i++) {
+            Fields e = new Fields(arr.get(i), f.file(), f.prefix + "exceptions_list[" + i + "].");
+            String namespace = e.text("namespace_type", "single");
+            if (!namespace.equals("single") && !namespace.equals("agnostic")) {
+                throw e.error("namespace_type", "must be single or agnostic, found " + namespace);
+            }
+            out.add(new Rule.ExceptionListRef(e.text("id", ""), e.text("list_id", null), namespace, e.text("type", "detection")));
+        }
+        return List.copyOf(out);
     }
 
     private static List<Rule.Threat> threats(Fields f) {
@@ -163,30 +181,28 @@ public final class RuleLoader {
     }
 
     /** Typed access to a rule's fields, with errors naming the file and the field. */
-    private static final class Fields {
-        final JsonNode node;
-        final String file;
-        final String prefix;
-
+    private static final class Fields extends JsonFields {
         Fields(JsonNode node, String file, String prefix) {
+            super(object(node, file), file, prefix);
+        }
+
+        private static JsonNode object(JsonNode node, String file) {
             if (!node.isObject()) throw new RuleFormatException(file + ": a rule must be an object");
-            this.node = node;
-            this.file = file;
-            this.prefix = prefix;
+            return node;
         }
 
-        RuleFormatException error(String field, String problem) {
-            return new RuleFormatException(file + ": field '" + prefix + field + "' " + problem);
+        @Override
+        protected RuleFormatException newError(String message) {
+            return new RuleFormatException(message);
         }
 
-        String text(String field, String dflt) {
-            JsonNode v = node.get(field);
-            if (v == null || v.isNull()) {
-                if (dflt == null) throw error(field, "is required");
-                return dflt;
-            }
-            if (!v.isTextual()) throw error(field, "must be a string");
-            return v.asText();
+        @Override
+        public RuleFormatException error(String field, String problem) {
+            return (RuleFormatException) super.error(field, problem);
+        }
+
+        String file() {
+            return at;
         }
 
         int integer(String field, Integer dflt) {
@@ -204,21 +220,6 @@ public final class RuleLoader {
             Duration d = parseDuration(s);
             if (d == null || d.isZero()) throw error(field, "must be a duration like 5m, found " + s);
             return d;
-        }
-
-        List<String> strings(String field, boolean required) {
-            JsonNode v = node.get(field);
-            if (v == null || v.isNull()) {
-                if (required) throw error(field, "is required");
-                return List.of();
-            }
-            if (!v.isArray()) throw error(field, "must be a list of strings");
-            List<String> out = new ArrayList<>();
-            for (JsonNode e : v) {
-                if (!e.isTextual()) throw error(field, "must be a list of strings");
-                out.add(e.asText());
-            }
-            return List.copyOf(out);
         }
     }
 }

@@ -64,7 +64,7 @@ import java.util.concurrent.atomic.AtomicLong;
  *
  * <p>Run: {@code mvn -B -Pbench-e2e verify} (the pre-integration-test phase prepares the broker's class path
  * and the Elasticsearch distribution; tests are skipped). Options in {@code -Dbench.e2e.args}:
- * {@code --events N} (default 2,000,000), {@code --parallelism P} (default 2), {@code --trickle-seconds S}
+ * {@code --events N} (default 2,000,000; 0 skips the throughput phase), {@code --parallelism P} (default 2), {@code --trickle-seconds S}
  * (early-alert phase, default 30; 0 skips it), {@code --default-minutes M} (default 5; 0 skips the default-mode
  * phase, which takes about M + 9 minutes), and any job option as {@code --job.<name> value} (for example
  * {@code --job.es.bulk.flush-interval 200ms}).
@@ -125,7 +125,7 @@ public final class EndToEndBenchmark {
         System.out.printf("services: Kafka %s and %s up in %.0f s%n", kafka.bootstrapServers(), es, (System.nanoTime() - t0) / 1e9);
         EndToEndBenchmark bench = new EndToEndBenchmark(kafka, es, parallelism, jobArgs);
         List<String> summary = new ArrayList<>();
-        summary.add(bench.throughput(events));
+        if (events > 0) summary.add(bench.throughput(events));
         if (trickleSeconds > 0) summary.add(bench.latency(true, trickleSeconds, 10, 60));
         if (defaultMinutes > 0) summary.add(bench.latency(false, defaultMinutes * 60, 0.25, 1));
         System.out.printf("%nend to end (parallelism %d, %d cores, Kafka, Elasticsearch %s and the job on the same machine):%n  %s%n",

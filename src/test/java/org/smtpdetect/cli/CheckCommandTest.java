@@ -2,6 +2,7 @@ package org.smtpdetect.cli;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.smtpdetect.exception.KibanaExport;
 
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
@@ -10,6 +11,7 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.zip.GZIPOutputStream;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -64,6 +66,53 @@ class CheckCommandTest {
                 + "\"query\":\"network.transport:udp\",\"index\":[\"logs-*\"],\"severity\":\"low\",\"risk_score\":1,\"author\":[\"me\"]}");
         assertThat(run(MATCH + "\n" + MISS + "\n", "--rule", rule.toString(), "-")).isZero();
         assertThat(lines()).containsExactly("no-match", "match");
+    }
+
+    private static final String RELAY = "{\"@timestamp\":\"2024-06-01T10:02:00Z\",\"event\":{\"category\":\"network\"},"
+            + "\"network\":{\"transport\":\"tcp\"},\"host\":{\"name\":\"relay-1\"},\"source\":{\"ip\":\"10.20.0.25\"},"
+            + "\"destination\":{\"ip\":\"8.8.8.8\",\"port\":25}}";
+
+    private static Path relayExceptions(Path dir, String extra) {
+        return KibanaExport.write(dir.resolve("relays.ndjson"), "mail-relays", "Mail relays", List.of(
+                "{\"item_id\":\"nated-relays\",\"list_id\":\"mail-relays\",\"name\":\"NATed mail relays\",\"namespace_type\":\"single\","
+                        + "\"type\":\"simple\"" + extra + ",\"entries\":[{\"field\":\"source.ip\",\"list\":{\"id\":\"relay-ranges\",\"type\":\"ip_range\"},"
+                        + "\"operator\":\"included\",\"type\":\"list\"}]}"));
+    }
+
+    @Test
+    void exceptedEventsGetTheirOwnVerdictAndExplainNamesTheItem(@TempDir Path dir) throws Exception {
+        Path lists = Files.createDirectories(dir.resolve("lists"));
+        Files.writeString(lists.resolve("relay-ranges.txt"), "10.20.0.0/24\n");
+        String exceptions = relayExceptions(dir, "").toString();
+        assertThat(run(RELAY + "\n" + MATCH + "\n" + MISS + "\n", "--exceptions", exceptions, "--value-lists", lists.toString(), "-")).isZero();
+        assertThat(lines()).containsExactly("excepted", "match", "no-match");
+        out.reset();
+        assertThat(run(RELAY + "\n", "--explain", "--exceptions", exceptions, "--value-lists", lists.toString(), "-")).isZero();
+        assertThat(lines()[0]).startsWith("excepted\texcepted by mail-relays/nated-relays \"NATed mail relays\"\t+ event.category:(network or network_traffic)\t");
+    }
+
+    @Test
+    void anItemExpiredByTheLastExecutionCoveringTheEventNoLongerExceptsIt(@TempDir Path dir) throws Exception {
+        Path lists = Files.createDirectories(dir.resolve("lists"));
+        Files.writeString(lists.resolve("relay-ranges.txt"), "10.20.0.0/24\n");
+        // The event at 10:02 is covered by the executions 10:05 and 10:10.
+        String until1005 = relayExceptions(dir, ",\"expire_time\":\"2024-06-01T10:05:00.000Z\"").toString();
+        assertThat(run(RELAY + "\n", "--exceptions", until1005, "--value-lists", lists.toString(), "-")).isZero();
+        assertThat(lines()).containsExactly("match");
+        out.reset();
+        String until1010 = relayExceptions(dir, ",\"expire_time\":\"2024-06-01T10:10:00.000Z\"").toString();
+        assertThat(run(RELAY + "\n", "--exceptions", until1010, "--value-lists", lists.toString(), "-")).isZero();
+        assertThat(lines()).containsExactly("excepted");
+    }
+
+    @Test
+    void badExceptionsFailWithTheFileLineAndField(@TempDir Path dir) throws Exception {
+        String exceptions = relayExceptions(dir, "").toString();
+        assertThat(run("", "--exceptions", exceptions, "-")).isEqualTo(2);
+        assertThat(err.toString(StandardCharsets.UTF_8)).contains("error: " + exceptions + ":2: item 'nated-relays' entries[0]: references value list 'relay-ranges'");
+        err.reset();
+        assertThat(run("", "--value-lists", dir.toString(), "-")).isEqualTo(2);
+        assertThat(err.toString(StandardCharsets.UTF_8)).contains("--value-lists needs --exceptions");
     }
 
     @Test

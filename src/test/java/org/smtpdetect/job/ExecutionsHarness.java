@@ -7,8 +7,11 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Queue;
 
+import org.apache.flink.api.common.state.BroadcastState;
 import org.apache.flink.api.common.typeinfo.Types;
+import org.apache.flink.api.java.functions.KeySelector;
 import org.apache.flink.metrics.Counter;
+import org.apache.flink.metrics.Gauge;
 import org.apache.flink.runtime.checkpoint.OperatorSubtaskState;
 import org.apache.flink.runtime.jobgraph.OperatorID;
 import org.apache.flink.runtime.metrics.groups.InternalOperatorMetricGroup;
@@ -16,15 +19,23 @@ import org.apache.flink.runtime.metrics.groups.UnregisteredMetricGroups;
 import org.apache.flink.runtime.metrics.util.InterceptingOperatorMetricGroup;
 import org.apache.flink.runtime.operators.testutils.MockEnvironment;
 import org.apache.flink.runtime.operators.testutils.MockEnvironmentBuilder;
-import org.apache.flink.streaming.api.operators.KeyedProcessOperator;
+import org.apache.flink.runtime.state.heap.HeapKeyedStateBackend;
+import org.apache.flink.streaming.api.operators.co.CoBroadcastWithKeyedOperator;
+import org.apache.flink.streaming.api.watermark.Watermark;
+import org.apache.flink.streaming.runtime.watermarkstatus.WatermarkStatus;
 import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
-import org.apache.flink.streaming.util.KeyedOneInputStreamOperatorTestHarness;
+import org.apache.flink.streaming.util.AbstractStreamOperatorTestHarness;
+import org.smtpdetect.connectors.exceptions.ExceptionsVersion;
 
-/** A {@link KibanaExecutions} in a keyed operator test harness, with its metrics and outputs at hand. */
+/**
+ * A {@link KibanaExecutions} in its {@link ExecutionsOperator} in a test harness, with its metrics and outputs at hand.
+ * The broadcast input (exceptions versions) is at the end-of-time watermark, as a finished (bounded) exceptions
+ * source leaves it: only the events' watermark may run executions.
+ */
 final class ExecutionsHarness implements AutoCloseable {
     static final long MINUTE = 60_000L;
 
-    final KeyedOneInputStreamOperatorTestHarness<String, Candidate, AlertDecision> harness;
+    final Harness harness;
     private final InterceptingOperatorMetricGroup metrics = new InterceptingOperatorMetricGroup();
     private final MockEnvironment environment;
     private long watermark = Long.MIN_VALUE;
@@ -38,14 +49,14 @@ final class ExecutionsHarness implements AutoCloseable {
                     }
                 })
                 .build();
-        harness = new KeyedOneInputStreamOperatorTestHarness<>(
-                new KeyedProcessOperator<>(executions), c -> c.ruleId, Types.STRING, environment);
+        harness = new Harness(new ExecutionsOperator(executions), environment);
     }
 
     /** A fresh, open harness. */
     static ExecutionsHarness open(KibanaExecutions executions) throws Exception {
         ExecutionsHarness h = new ExecutionsHarness(executions);
         h.harness.open();
+        h.harness.processBroadcastWatermark(Long.MAX_VALUE);
         return h;
     }
 
@@ -55,7 +66,56 @@ final class ExecutionsHarness implements AutoCloseable {
         h.harness.setup();
         h.harness.initializeState(snapshot);
         h.harness.open();
+        h.harness.processBroadcastWatermark(Long.MAX_VALUE);
         return h;
+    }
+
+    /**
+     * The two-input harness of a keyed broadcast operator on a given environment (Flink's own takes none, so its
+     * metrics cannot be read): input 1 keyed by rule id, input 2 the broadcast exceptions versions.
+     */
+    static final class Harness extends AbstractStreamOperatorTestHarness<AlertDecision> {
+        private final CoBroadcastWithKeyedOperator<String, Candidate, ExceptionsVersion, AlertDecision> operator;
+
+        Harness(CoBroadcastWithKeyedOperator<String, Candidate, ExceptionsVersion, AlertDecision> operator,
+                MockEnvironment environment) throws Exception {
+            super(operator, environment);
+            this.operator = operator;
+            KeySelector<Candidate, String> byRule = c -> c.ruleId;
+            config.setStatePartitioner(0, byRule);
+            config.setStateKeySerializer(Types.STRING.createSerializer(executionConfig.getSerializerConfig()));
+            config.serializeAllConfigs();
+        }
+
+        void processElement(Candidate value, long timestamp) throws Exception {
+            StreamRecord<Candidate> record = new StreamRecord<>(value, timestamp);
+            operator.setKeyContextElement1(record);
+            operator.processElement1(record);
+        }
+
+        void processBroadcastElement(ExceptionsVersion version) throws Exception {
+            operator.processElement2(new StreamRecord<>(version));
+        }
+
+        void processWatermark(long timestamp) throws Exception {
+            operator.processWatermark1(new Watermark(timestamp));
+        }
+
+        void processBroadcastWatermark(long timestamp) throws Exception {
+            operator.processWatermark2(new Watermark(timestamp));
+        }
+
+        void processWatermarkStatus(WatermarkStatus status) throws Exception {
+            operator.processWatermarkStatus1(status);
+        }
+
+        int numKeyedStateEntries() {
+            return ((HeapKeyedStateBackend<?>) operator.getKeyedStateBackend()).numKeyValueStateEntries();
+        }
+
+        BroadcastState<String, ExceptionsVersion> broadcastState() throws Exception {
+            return operator.getOperatorStateBackend().getBroadcastState(KibanaExecutions.EXCEPTIONS);
+        }
     }
 
     static Candidate candidate(String ruleId, String alertId, long timestamp) {
@@ -67,12 +127,22 @@ final class ExecutionsHarness implements AutoCloseable {
         harness.processElement(candidate, candidate.timestamp);
     }
 
+    /** A new exceptions version, as the exceptions source broadcasts it. */
+    void exceptions(ExceptionsVersion version) throws Exception {
+        harness.processBroadcastElement(version);
+    }
+
     /** Advances the watermark (ignoring one that would not advance it, as Flink does). */
     void watermark(long timestamp) throws Exception {
         if (timestamp > watermark) {
             watermark = timestamp;
             harness.processWatermark(timestamp);
         }
+    }
+
+    /** The events input goes idle (idleness), or active again. */
+    void eventsIdle(boolean idle) throws Exception {
+        harness.processWatermarkStatus(idle ? WatermarkStatus.IDLE : WatermarkStatus.ACTIVE);
     }
 
     void endOfInput() throws Exception {
@@ -90,6 +160,16 @@ final class ExecutionsHarness implements AutoCloseable {
             records.forEach(r -> statuses.add(r.getValue()));
         }
         return statuses;
+    }
+
+    /** The watermark last given to the events input. */
+    long watermarkNow() {
+        return watermark;
+    }
+
+    @SuppressWarnings("unchecked")
+    long gauge(String name) {
+        return ((Gauge<Long>) metrics.get(name)).getValue();
     }
 
     long counter(String name) {

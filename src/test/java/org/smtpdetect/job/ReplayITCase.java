@@ -15,6 +15,7 @@ import org.junit.jupiter.api.io.TempDir;
 import org.smtpdetect.Corpus;
 import org.smtpdetect.alert.AlertIds;
 import org.smtpdetect.config.JobOptions;
+import org.smtpdetect.exception.KibanaExport;
 import org.smtpdetect.rule.RuleLoader;
 
 import java.io.IOException;
@@ -70,12 +71,12 @@ class ReplayITCase {
         return out;
     }
 
-    /** Every corpus event with verdict true alerts exactly once; nothing else does; rejected lines are dead letters. */
-    @Test
-    void corpusReplayAlertsExactlyTheTrueVerdicts() throws Exception {
+    /**
+     * The corpus with timestamps 10 s apart (no 9-minute window holds more than 54 events: nothing caps), one file
+     * per corpus file; adds the alert ids of the true verdicts and the coordinates of the rejected lines.
+     */
+    private List<Path> spreadCorpus(Set<String> expectedAlerts, Set<String> expectedDead) throws IOException {
         List<Path> inputs = new ArrayList<>();
-        Set<String> expectedAlerts = new HashSet<>();
-        Set<String> expectedDead = new HashSet<>();
         long t0 = Instant.parse("2024-01-01T00:00:00Z").toEpochMilli();
         int seq = 0;
         for (String file : Corpus.FILES) {
@@ -86,7 +87,6 @@ class ReplayITCase {
             String origin = new org.apache.flink.core.fs.Path(path.toUri()).toString();
             for (int i = 0; i < lines.size(); i++) {
                 String line = lines.get(i);
-                // Spread timestamps 10 s apart so no 9-minute window holds more than 54 events: nothing caps.
                 String ts = Instant.ofEpochMilli(t0 + 10_000L * seq++).toString();
                 try {
                     JsonNode n = JSON.readTree(line);
@@ -105,7 +105,15 @@ class ReplayITCase {
             Files.write(path, rewritten, StandardCharsets.UTF_8);
             inputs.add(path);
         }
+        return inputs;
+    }
 
+    /** Every corpus event with verdict true alerts exactly once; nothing else does; rejected lines are dead letters. */
+    @Test
+    void corpusReplayAlertsExactlyTheTrueVerdicts() throws Exception {
+        Set<String> expectedAlerts = new HashSet<>();
+        Set<String> expectedDead = new HashSet<>();
+        List<Path> inputs = spreadCorpus(expectedAlerts, expectedDead);
         ReplayJob.Result result = replay(inputs);
 
         List<JsonNode> alerts = read("alerts.ndjson");
@@ -118,6 +126,48 @@ class ReplayITCase {
         assertThat(read("status.ndjson")).allSatisfy(s -> assertThat(s.get("capped").asInt()).isZero());
         assertThat(read("status.ndjson").stream().mapToInt(s -> s.get("alerted").asInt() + s.get("late").asInt()).sum())
                 .isEqualTo(expectedAlerts.size());
+    }
+
+    /**
+     * A replay with rule exceptions alerts exactly the events {@code check} says {@code match} and excepts exactly
+     * those it says {@code excepted} (check's verdicts equal a real Elasticsearch's, ExceptionsDifferentialITCase);
+     * the status records and metric count them.
+     */
+    @Test
+    void aReplayWithExceptionsExceptsExactlyWhatCheckExcepts() throws Exception {
+        List<Path> inputs = spreadCorpus(new HashSet<>(), new HashSet<>());
+        Path lists = Files.createDirectories(dir.resolve("lists"));
+        Files.writeString(lists.resolve("relay-ranges.txt"), "192.168.0.0/16\n10.10.0.0-10.10.255.255\n");
+        Path exceptions = KibanaExport.write(dir.resolve("relays.ndjson"), "relays", "Mail relays", List.of(
+                "{\"item_id\":\"ranges\",\"list_id\":\"relays\",\"name\":\"NATed relays\",\"type\":\"simple\",\"entries\":[{\"field\":"
+                        + "\"source.ip\",\"list\":{\"id\":\"relay-ranges\",\"type\":\"ip_range\"},\"operator\":\"included\",\"type\":\"list\"}]}",
+                "{\"item_id\":\"submission\",\"list_id\":\"relays\",\"name\":\"Mail submission from named hosts\",\"type\":\"simple\","
+                        + "\"entries\":[{\"field\":\"destination.port\",\"operator\":\"included\",\"type\":\"match\",\"value\":\"587\"},"
+                        + "{\"field\":\"host.name\",\"operator\":\"included\",\"type\":\"exists\"}]}"));
+
+        Set<String> expectedAlerts = new HashSet<>();
+        int excepted = 0;
+        for (Path input : inputs) {
+            java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+            int rc = org.smtpdetect.cli.CheckCommand.run(new String[] {"--exceptions", exceptions.toString(), "--value-lists", lists.toString(),
+                    input.toString()}, InputStream.nullInputStream(), new java.io.PrintStream(out, true, StandardCharsets.UTF_8), System.err);
+            assertThat(rc).isZero();
+            String[] verdicts = out.toString(StandardCharsets.UTF_8).split("\n");
+            String origin = new org.apache.flink.core.fs.Path(input.toUri()).toString();
+            for (int i = 0; i < verdicts.length; i++) {
+                if (verdicts[i].equals("match")) expectedAlerts.add(AlertIds.alertId(origin, Integer.toString(i + 1), "default", RULE_ID));
+                if (verdicts[i].equals("excepted")) excepted++;
+            }
+        }
+
+        ReplayJob.Result result = replay(inputs, "--exceptions", exceptions.toString(), "--value-lists", lists.toString());
+        Set<String> ids = read("alerts.ndjson").stream().map(a -> a.get("kibana.alert.uuid").asText()).collect(Collectors.toSet());
+        assertThat(ids).isEqualTo(expectedAlerts);
+        assertThat(excepted).isBetween(50, 627 - 50);
+        assertThat(expectedAlerts.size() + excepted).isEqualTo(627);
+        assertThat(read("status.ndjson").stream().mapToInt(s -> s.get("excepted").asInt()).sum()).isEqualTo(excepted);
+        assertThat(counter(result, "eventsExcepted")).isEqualTo(excepted);
+        System.out.printf("Replay with exceptions: %d alerts, %d excepted, as check says%n", ids.size(), excepted);
     }
 
     /** The bundled sample: a burst past the cap is carried over, and the status records account for it. */

@@ -1,10 +1,8 @@
 package org.smtpdetect.job;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import org.apache.flink.configuration.CheckpointingOptions;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.RestartStrategyOptions;
-import org.apache.flink.configuration.StateRecoveryOptions;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.core.execution.SavepointFormatType;
 import org.apache.flink.runtime.OperatorIDPair;
@@ -43,7 +41,6 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
-import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -86,12 +83,11 @@ class SavepointUpgradeITCase {
         long started = System.nanoTime();
         ElasticsearchService es = ElasticsearchService.es8();
         KafkaService kafka = KafkaService.get();
-        String run = "upgrade-" + UUID.randomUUID().toString().substring(0, 8);
-        String topic = run + "-packetbeat";
-        String alerts = run + "-alerts";
-        String statuses = run + "-executions";
-        kafka.createTopic(topic, 2);
-        kafka.createTopic(run + "-dead-letters", 1);
+        StreamingFixtures.Run streaming = StreamingFixtures.Run.create("upgrade", kafka);
+        String run = streaming.id();
+        String topic = streaming.topic();
+        String alerts = streaming.alerts();
+        String statuses = streaming.statuses();
         EsRest rest = es.rest();
 
         // Before the upgrade: 40 matches from 08:00 to 08:19:30, one every 30 s on alternating partitions, and a
@@ -110,12 +106,7 @@ class SavepointUpgradeITCase {
             for (int p = 0; p < 2; p++) send(producer, topic, p, noise(PENDING_EXECUTION, p));
         }
         Map<Integer, Long> beforeUpgrade = endOffsets(kafka, topic, 2);
-        String[] args = {
-            "--kafka.bootstrap-servers", kafka.bootstrapServers(), "--kafka.topics", topic, "--kafka.group-id", run,
-            "--kafka.starting-offsets", "earliest", "--dead-letter.topic", run + "-dead-letters",
-            "--es.hosts", es.url(), "--es.alert-index", alerts, "--es.status-index", statuses,
-            "--max-out-of-orderness", "10s", "--idleness", "2s",
-        };
+        String[] args = streaming.args(kafka, es);
 
         JobClient first = start(args, dir, null).client;
         // Everything produced is read and checkpointed, and the alerts of the fired executions are written.
@@ -183,16 +174,7 @@ class SavepointUpgradeITCase {
 
     /** Starts the streaming job as DetectionJob would, optionally restored from {@code savepoint}. */
     private static Started start(String[] args, Path dir, String savepoint) throws Exception {
-        Configuration conf = new Configuration();
-        conf.set(CheckpointingOptions.CHECKPOINTS_DIRECTORY, dir.resolve("checkpoints").toUri().toString());
-        if (savepoint != null) {
-            conf.set(StateRecoveryOptions.SAVEPOINT_PATH, savepoint);
-            conf.set(StateRecoveryOptions.SAVEPOINT_IGNORE_UNCLAIMED_STATE, false);
-        }
-        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(conf);
-        env.setParallelism(2);
-        env.enableCheckpointing(500);
-        env.getConfig().disableGenericTypes();
+        StreamExecutionEnvironment env = StreamingFixtures.streamingEnvironment(dir, savepoint);
         JobOptions options = JobOptions.fromArgs(args);
         StreamingJob.define(env, DetectionJob.settings(options, DetectionJob.loadRules(options)), options);
         StreamGraph graph = env.getStreamGraph();

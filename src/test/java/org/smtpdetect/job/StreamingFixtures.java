@@ -2,6 +2,10 @@ package org.smtpdetect.job;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import org.apache.flink.configuration.CheckpointingOptions;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.configuration.StateRecoveryOptions;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.ListOffsetsResult;
 import org.apache.kafka.clients.admin.OffsetSpec;
@@ -23,6 +27,7 @@ import org.smtpdetect.testing.KafkaService;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -45,6 +50,31 @@ final class StreamingFixtures {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private StreamingFixtures() {}
+
+    /**
+     * One streaming run's names: a 2-partition topic of events, a dead-letter topic (both created) and the alert
+     * and status indices, all prefixed with {@code id}.
+     */
+    record Run(String id, String topic, String deadLetters, String alerts, String statuses) {
+        static Run create(String prefix, KafkaService kafka) {
+            String id = prefix + "-" + UUID.randomUUID().toString().substring(0, 8);
+            Run run = new Run(id, id + "-packetbeat", id + "-dead-letters", id + "-alerts", id + "-executions");
+            kafka.createTopic(run.topic, 2);
+            kafka.createTopic(run.deadLetters, 1);
+            return run;
+        }
+
+        /** The job's arguments for this run from the earliest offsets, with a 10 s watermark bound, and {@code extra}. */
+        String[] args(KafkaService kafka, org.smtpdetect.testing.ElasticsearchService es, String... extra) {
+            List<String> args = new ArrayList<>(List.of(
+                    "--kafka.bootstrap-servers", kafka.bootstrapServers(), "--kafka.topics", topic, "--kafka.group-id", id,
+                    "--kafka.starting-offsets", "earliest", "--dead-letter.topic", deadLetters,
+                    "--es.hosts", es.url(), "--es.alert-index", alerts, "--es.status-index", statuses,
+                    "--max-out-of-orderness", "10s", "--idleness", "2s"));
+            args.addAll(List.of(extra));
+            return args.toArray(new String[0]);
+        }
+    }
 
     /** A matching Packetbeat flow at {@code t}: internal host to an Internet host on port 587. */
     static String smtpFlow(Instant t, int i) {
@@ -156,6 +186,24 @@ final class StreamingFixtures {
         } catch (Exception e) {
             throw new IllegalStateException("cannot read the end offsets of " + topic, e);
         }
+    }
+
+    /**
+     * An environment for the streaming job on the test's MiniCluster: parallelism 2, checkpoints every 500 ms under
+     * {@code dir}, no Kryo; restored from {@code savepoint} (unclaimed state refused) unless it is null.
+     */
+    static StreamExecutionEnvironment streamingEnvironment(Path dir, String savepoint) {
+        Configuration conf = new Configuration();
+        conf.set(CheckpointingOptions.CHECKPOINTS_DIRECTORY, dir.resolve("checkpoints").toUri().toString());
+        if (savepoint != null) {
+            conf.set(StateRecoveryOptions.SAVEPOINT_PATH, savepoint);
+            conf.set(StateRecoveryOptions.SAVEPOINT_IGNORE_UNCLAIMED_STATE, false);
+        }
+        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(conf);
+        env.setParallelism(2);
+        env.enableCheckpointing(500);
+        env.getConfig().disableGenericTypes();
+        return env;
     }
 
     static void awaitUntil(BooleanSupplier condition, Duration timeout, String what) throws InterruptedException {

@@ -106,6 +106,12 @@ final class Timelines {
         final Map<Long, ExecutionStatus> statuses = new TreeMap<>();
 
         KibanaReference(ExecutionSchedule schedule, String ruleId, Collection<Candidate> matches) {
+            this(schedule, ruleId, matches, (c, t) -> false);
+        }
+
+        /** With {@code excepted(c, T)}: the exception filter of execution T removes c from its search. */
+        KibanaReference(ExecutionSchedule schedule, String ruleId, Collection<Candidate> matches,
+                        java.util.function.BiPredicate<Candidate, Long> excepted) {
             Map<String, Candidate> distinct = new LinkedHashMap<>();
             matches.forEach(c -> distinct.putIfAbsent(c.alertId, c));
             long first = distinct.values().stream().mapToLong(c -> c.timestamp).min().orElse(0);
@@ -118,6 +124,7 @@ final class Timelines {
                         .filter(c -> executionTime - schedule.lookBackMillis <= c.timestamp)
                         .filter(c -> c.timestamp < executionTime)
                         .filter(c -> !alerted.contains(c.alertId))
+                        .filter(c -> !excepted.test(c, executionTime))
                         .sorted(Comparator.<Candidate>comparingLong(c -> c.timestamp).thenComparing(c -> c.alertId))
                         .collect(Collectors.toList());
                 if (candidates.isEmpty()) {

@@ -59,6 +59,26 @@ class RuleLoaderTest {
         });
     }
 
+    @Test
+    void exceptionsListIsReadFromBothFormats() {
+        String seed = seedWith("version = 8");
+        int threat = seed.indexOf("[[rule.threat]]");
+        String toml = seed.substring(0, threat) + "[[rule.exceptions_list]]\nid = \"5e1\"\nlist_id = \"mail-relays\"\n"
+                + "namespace_type = \"single\"\ntype = \"detection\"\n\n[[rule.exceptions_list]]\nlist_id = \"shared\"\n"
+                + "namespace_type = \"agnostic\"\n\n" + seed.substring(threat);
+        assertThat(RuleLoader.parse(toml, "r.toml").get(0).exceptionsList()).containsExactly(
+                new Rule.ExceptionListRef("5e1", "mail-relays", "single", "detection"),
+                new Rule.ExceptionListRef("", "shared", "agnostic", "detection"));
+        String json = "{\"rule_id\":\"r1\",\"name\":\"n\",\"description\":\"d\",\"type\":\"query\",\"query\":\"event.category:network\","
+                + "\"index\":[\"logs-*\"],\"severity\":\"low\",\"risk_score\":1,\"author\":[\"me\"],"
+                + "\"exceptions_list\":[{\"id\":\"x\",\"list_id\":\"relays\",\"namespace_type\":\"single\",\"type\":\"rule_default\"}]}";
+        assertThat(RuleLoader.parse(json, "r.json").get(0).exceptionsList())
+                .containsExactly(new Rule.ExceptionListRef("x", "relays", "single", "rule_default"));
+        assertThat(RuleLoader.loadDefault().exceptionsList()).isEmpty();
+        assertThatThrownBy(() -> RuleLoader.parse(json.replace("\"list_id\":\"relays\",", ""), "r.json"))
+                .hasMessageContaining("field 'exceptions_list[0].list_id' is required");
+    }
+
     @ParameterizedTest
     @CsvSource(delimiter = '|', value = {
         "type = \"eql\"             | field 'rule.type' must be \"query\"",
