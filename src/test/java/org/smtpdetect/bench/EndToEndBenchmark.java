@@ -10,9 +10,12 @@ import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.smtpdetect.alert.AlertIds;
 import org.smtpdetect.config.JobOptions;
@@ -49,7 +52,8 @@ import java.util.concurrent.atomic.AtomicLong;
  *   <li><b>Throughput</b>: N realistic events ({@link TrafficMix}, 0.1% matching) are loaded into a 3-partition
  *       topic first; the job then reads them from the earliest offset in default mode. Sustained events/s is N
  *       over the time from the first record read to the last, read from the job's own {@code eventsRead}
- *       counters ({@link EventsReadReporter}) every 10 ms.</li>
+ *       counters ({@link EventsReadReporter}) every 10 ms. The baseline, in the same run: a bare Kafka consumer
+ *       draining the same topic (byte arrays, no Flink, no parsing), what the broker delivers on these cores.</li>
  *   <li><b>Alert latency, early alerts</b>: with the job running, a steady stream of realistic events with a
  *       trickle of matches (10 a second) is produced for a while. Each match's latency runs from its Kafka
  *       append time (the topic uses {@code LogAppendTime}, so it is the broker's clock) to the moment its alert
@@ -171,7 +175,31 @@ public final class EndToEndBenchmark {
         job.cancel().get(1, TimeUnit.MINUTES);
         System.out.printf("throughput: %,d events read in %.2f s from the first to the last: %,.0f events/s; %,d alerts in Elasticsearch "
                 + "(executions still open at the end of the input have not fired)%n", n, seconds, rate, alerts);
-        return String.format("throughput: %,.0f events/s sustained (%,d realistic events, 3 partitions)", rate, n);
+        double bare = drain(topic, n);
+        System.out.printf("throughput: baseline in the same run, a bare Kafka consumer draining the same topic (no Flink, no parsing): "
+                + "%,.0f events/s%n", bare);
+        return String.format("throughput: %,.0f events/s sustained (%,d realistic events, 3 partitions); a bare consumer drains the "
+                + "topic at %,.0f events/s (%.0f%%)", rate, n, bare, 100 * rate / bare);
+    }
+
+    /** Events per second at which one plain consumer (byte arrays, no processing) reads the topic from the start. */
+    private double drain(String topic, long n) {
+        Properties p = kafka.clientProperties();
+        p.put(ConsumerConfig.GROUP_ID_CONFIG, "drain-" + UUID.randomUUID());
+        p.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+        p.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, "2000");
+        long read = 0;
+        long first = 0;
+        try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(p, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+            consumer.subscribe(List.of(topic));
+            long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(5);
+            while (read < n && System.nanoTime() < deadline) {
+                int got = consumer.poll(Duration.ofMillis(200)).count();
+                if (got > 0 && first == 0) first = System.nanoTime();
+                read += got;
+            }
+        }
+        return read / ((System.nanoTime() - first) / 1e9);
     }
 
     /**
