@@ -20,6 +20,10 @@ import java.util.List;
 public final class Main {
     /** Set by {@code mvn exec:java}: run the job in a child JVM whose system class path holds the project. */
     static final String FORK_PROPERTY = "smtp.fork-jvm";
+    /** Set on that child: the pid of the JVM that started it, which it must not outlive. */
+    static final String PARENT_PID_PROPERTY = "smtp.parent-pid";
+    /** How long a stopped parent waits for its child to stop before killing it. */
+    private static final long CHILD_STOP_TIMEOUT_S = 30;
 
     private Main() {}
 
@@ -31,6 +35,15 @@ public final class Main {
             System.out.println(usage());
             return;
         }
+        if (args.length > 0 && !args[0].startsWith("--")) {
+            System.err.println("error: unknown mode '" + args[0] + "'\n\n" + usage());
+            System.exit(2);
+        }
+        if (!flinkAvailable()) {
+            System.err.println(usage() + "\n" + NO_FLINK);
+            System.exit(2);
+        }
+        watchParent();
         if (Boolean.getBoolean(FORK_PROPERTY)) {
             // Flink's embedded cluster loads job classes through the system class loader, which under
             // exec:java holds only Maven itself; a child JVM with the project's class path fixes that.
@@ -45,6 +58,36 @@ public final class Main {
             if (e.getCause() instanceof Exception cause) throw cause;
             throw e;
         }
+    }
+
+    static final String NO_FLINK = String.join("\n",
+            "The detection job needs Flink, which this jar leaves to the cluster. Run it with",
+            "  flink run -c org.smtpdetect.job.DetectionJob target/smtp-to-internet.jar --kafka.bootstrap-servers ... --es.hosts ...",
+            "or, from the project directory, on an embedded Flink:",
+            "  mvn -q exec:java -Dexec.args=\"--kafka.bootstrap-servers ... --es.hosts ...\"",
+            "'check' needs no Flink: java -jar target/smtp-to-internet.jar check events.ndjson");
+
+    /** Flink and its logging API, which the shaded jar does not carry (plain {@code java -jar}). */
+    static boolean flinkAvailable() {
+        try {
+            Class.forName("org.slf4j.LoggerFactory", false, Main.class.getClassLoader());
+            Class.forName("org.apache.flink.streaming.api.environment.StreamExecutionEnvironment", false, Main.class.getClassLoader());
+            return true;
+        } catch (ClassNotFoundException | LinkageError e) {
+            return false;
+        }
+    }
+
+    /** In the child JVM of {@code mvn exec:java}: exit when the parent is gone, however it died. */
+    private static void watchParent() {
+        String pid = System.getProperty(PARENT_PID_PROPERTY);
+        if (pid == null) return;
+        java.util.Optional<ProcessHandle> parent = ProcessHandle.of(Long.parseLong(pid));
+        if (parent.isEmpty()) System.exit(1);
+        parent.get().onExit().thenRun(() -> {
+            System.err.println("The process that started this job (pid " + pid + ") has exited; stopping.");
+            System.exit(1);
+        });
     }
 
     static String usage() {
@@ -67,6 +110,11 @@ public final class Main {
         return b.toString();
     }
 
+    /**
+     * Runs the job in a child JVM and returns its exit code. A SIGTERM or SIGINT to this JVM (a service manager,
+     * a script, Ctrl-C) is passed on to the child, and this JVM waits for it to stop; the child also exits if
+     * this JVM dies without a chance to do so (SIGKILL).
+     */
     private static int runInChildJvm(String[] args) throws Exception {
         List<String> classpath = new ArrayList<>();
         ClassLoader loader = Thread.currentThread().getContextClassLoader();
@@ -75,6 +123,8 @@ public final class Main {
                 for (URL url : u.getURLs()) classpath.add(Path.of(url.toURI()).toString());
             }
         }
+        // Started with plain 'java -cp' (tests, scripts): the application class loader is no URLClassLoader.
+        if (classpath.isEmpty()) classpath.addAll(Arrays.asList(System.getProperty("java.class.path").split(File.pathSeparator)));
         List<String> cmd = new ArrayList<>();
         cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         cmd.addAll(List.of("--add-opens=java.base/java.util=ALL-UNNAMED", "--add-opens=java.base/java.lang=ALL-UNNAMED",
@@ -83,10 +133,34 @@ public final class Main {
                 "--add-opens=java.base/java.lang.reflect=ALL-UNNAMED", "--add-opens=java.base/java.net=ALL-UNNAMED"));
         String log4j = System.getProperty("log4j.configurationFile");
         if (log4j != null) cmd.add("-Dlog4j.configurationFile=" + log4j);
+        cmd.add("-D" + PARENT_PID_PROPERTY + "=" + ProcessHandle.current().pid());
         cmd.add("-cp");
         cmd.add(String.join(File.pathSeparator, classpath));
         cmd.add(Main.class.getName());
         cmd.addAll(Arrays.asList(args));
-        return new ProcessBuilder(cmd).inheritIO().start().waitFor();
+        Process child = new ProcessBuilder(cmd).inheritIO().start();
+        Thread forward = new Thread(() -> stopChild(child), "stop-job-jvm");
+        Runtime.getRuntime().addShutdownHook(forward);
+        int exit = child.waitFor();
+        try {
+            Runtime.getRuntime().removeShutdownHook(forward);
+        } catch (IllegalStateException shuttingDown) {
+            // The hook is running already and waits for the child itself.
+        }
+        return exit;
+    }
+
+    private static void stopChild(Process child) {
+        if (!child.isAlive()) return;
+        child.destroy(); // SIGTERM: the child runs its own shutdown hooks
+        try {
+            if (!child.waitFor(CHILD_STOP_TIMEOUT_S, java.util.concurrent.TimeUnit.SECONDS)) {
+                System.err.println("The job JVM did not stop within " + CHILD_STOP_TIMEOUT_S + " s; killing it.");
+                child.destroyForcibly().waitFor();
+            }
+        } catch (InterruptedException e) {
+            child.destroyForcibly();
+            Thread.currentThread().interrupt();
+        }
     }
 }

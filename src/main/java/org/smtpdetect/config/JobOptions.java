@@ -42,6 +42,7 @@ public final class JobOptions implements Serializable {
             new Option("timestamp-field", "@timestamp", Kind.TIMESTAMP_FIELD, "Event time: `@timestamp`, or `event.ingested` falling back to `@timestamp` (Kibana's timestamp override). When not set, a rule's `timestamp_override` decides."),
             new Option("max-out-of-orderness", "4m", Kind.DURATION, "Watermark bound for out-of-order events. Default: look-back minus interval, so an event Kibana could still see is never late."),
             new Option("idleness", "1m", Kind.DURATION, "A partition or file with no events for this long stops holding back the watermark."),
+            new Option("caught-up-idleness", "5s", Kind.DURATION, "Once a source reader has read all its Kafka partitions to their end, a partition with no events for this long stops holding back the watermark (the most advanced one last), so the last executions of a backlog fire at once."),
             new Option("early-alerts", "false", Kind.BOOLEAN, "Alert as soon as an event is evaluated instead of when its execution closes (see README)."),
             new Option("exceptions", "", Kind.LIST, "Rule exception files, comma-separated: Kibana exception list exports (`.ndjson`) or detection-rules exceptions (`.toml`). Applied as Kibana applies them; reloaded while streaming (see README)."),
             new Option("value-lists", "", Kind.TEXT, "Directory of the value lists the exceptions reference: `<list id>.txt`, one value per line, as Kibana exports them."),
@@ -49,16 +50,17 @@ public final class JobOptions implements Serializable {
             new Option("space-id", "default", Kind.TEXT, "Kibana space written to `kibana.space_ids` and hashed into alert ids."),
             new Option("kibana.rule-uuid", "", Kind.LIST, "`kibana.alert.rule.uuid` of the alerts: the saved-object id of the same rule installed in Kibana (so its alert flyout, investigation guide and \"add exception\" find the rule), or `rule_id=id,...` pairs when several rules run. Empty: the rule_id. Disable the Kibana copy of the rule, or each event alerts twice. Alert ids do not depend on it."),
             new Option("parallelism", "", Kind.POSITIVE_INT, "Job parallelism. Empty: the cluster's default."),
+            new Option("verbose", "false", Kind.BOOLEAN, "Print the stack trace of a start-up error after its one-line message (`--verbose` alone means true)."),
             new Option("input", "", Kind.LIST, "Replay mode: NDJSON files or directories (`.gz` accepted), comma-separated. The job runs bounded and exits."),
             new Option("output", "", Kind.TEXT, "Replay mode: file for alert documents, one JSON per line. Empty: print to stdout."),
             new Option("status-output", "", Kind.TEXT, "Replay mode: file for execution status records."),
             new Option("dead-letter-output", "", Kind.TEXT, "Replay mode: file for dead letters."),
             new Option("kafka.bootstrap-servers", "", Kind.TEXT, "Streaming mode: Kafka brokers, `host:port,...`."),
-            new Option("kafka.topics", "filebeat,packetbeat,logs-endpoint.events", Kind.LIST, "Topics to read, named after the rule's index patterns (filebeat-*, packetbeat-*, logs-endpoint.events.*). Ignored when kafka.topic-pattern is set."),
-            new Option("kafka.topic-pattern", "", Kind.TEXT, "Java regex of topics to read (new matching topics are discovered), e.g. `(filebeat|packetbeat|logs-endpoint\\.events).*`."),
+            new Option("kafka.topics", "", Kind.LIST, "Topics to read, comma-separated. Topics that do not exist yet are named once and read when created. Empty: every topic matching the rules' index patterns (see README)."),
+            new Option("kafka.topic-pattern", "", Kind.TEXT, "Java regex of topics to read instead (whole name; new matching topics are discovered), e.g. `(filebeat|packetbeat|logs-endpoint\\.events).*`."),
             new Option("kafka.group-id", "smtp-to-internet", Kind.TEXT, "Consumer group; offsets are committed on checkpoints."),
             new Option("kafka.starting-offsets", "committed", Kind.OFFSETS, "`committed` (falling back to earliest), `earliest`, `latest`, or `timestamp:<epoch-ms>`. Only for a fresh start: a restore uses checkpointed offsets."),
-            new Option("kafka.partition-discovery-interval", "5m", Kind.DURATION, "How often new partitions and pattern-matched topics are discovered."),
+            new Option("kafka.partition-discovery-interval", "1m", Kind.DURATION, "How often new topics and partitions are discovered (read from their earliest offset)."),
             new Option("dead-letter.topic", "smtp-to-internet-dead-letters", Kind.TEXT, "Kafka topic for dead letters (streaming mode), unless es.dead-letter-index is set."),
             new Option("es.hosts", "", Kind.LIST, "Streaming mode: Elasticsearch URLs, `https://host:9200,...` (7.17 or 8.x)."),
             new Option("es.username", "", Kind.TEXT, "Basic-auth user."),
@@ -110,6 +112,8 @@ public final class JobOptions implements Serializable {
             if (eq >= 0) {
                 value = name.substring(eq + 1);
                 name = name.substring(0, eq);
+            } else if (isFlag(name) && (i + 1 >= args.length || args[i + 1].startsWith("--"))) {
+                value = "true";
             } else {
                 if (i + 1 >= args.length) throw new IllegalArgumentException("option --" + name + " needs a value");
                 value = args[++i];
@@ -135,7 +139,32 @@ public final class JobOptions implements Serializable {
         return opts;
     }
 
+    /** A boolean option may be given alone ({@code --verbose}) to mean true. */
+    private static boolean isFlag(String name) {
+        Option o = BY_NAME.get(name);
+        return o != null && o.kind() == Kind.BOOLEAN;
+    }
+
+    /** Whether {@code --verbose} was asked for, for reporting a start-up error before the options could be parsed. */
+    public static boolean verboseRequested(String[] args) {
+        for (int i = 0; i < args.length; i++) {
+            if (args[i].equals("--verbose=true") || args[i].equals("--verbose")
+                    && (i + 1 >= args.length || !args[i + 1].equals("false"))) return true;
+        }
+        return false;
+    }
+
     private void checkCombinations() {
+        if (!list("kafka.topics").isEmpty() && !text("kafka.topic-pattern").isEmpty()) {
+            throw new IllegalArgumentException("options --kafka.topics and --kafka.topic-pattern exclude each other: name the topics or give a pattern");
+        }
+        if (!text("kafka.topic-pattern").isEmpty()) {
+            try {
+                Pattern.compile(text("kafka.topic-pattern"));
+            } catch (java.util.regex.PatternSyntaxException e) {
+                throw new IllegalArgumentException("option --kafka.topic-pattern is not a Java regex: " + e.getDescription() + " near index " + e.getIndex());
+            }
+        }
         if (!list("input").isEmpty() && !text("kafka.bootstrap-servers").isEmpty()) {
             throw new IllegalArgumentException("options --input and --kafka.bootstrap-servers exclude each other: replay files or read Kafka");
         }
@@ -176,16 +205,22 @@ public final class JobOptions implements Serializable {
     }
 
     private static String suggestion(String name) {
+        String best = closest(name, BY_NAME.keySet());
+        return best == null ? " (see README for the option list)" : " (did you mean --" + best + "?)";
+    }
+
+    /** The candidate closest to a misspelt {@code name} (at most 3 edits away), or null. */
+    public static String closest(String name, java.util.Collection<String> candidates) {
         String best = null;
         int bestDistance = 4;
-        for (String known : BY_NAME.keySet()) {
+        for (String known : candidates) {
             int d = distance(name, known);
             if (d < bestDistance) {
                 bestDistance = d;
                 best = known;
             }
         }
-        return best == null ? " (see README for the option list)" : " (did you mean --" + best + "?)";
+        return best;
     }
 
     private static int distance(String a, String b) {
@@ -311,6 +346,12 @@ public final class JobOptions implements Serializable {
         return o;
     }
 
+    private static final java.util.Set<String> SHOWN_KAFKA_PROPERTIES = java.util.Set.of("security.protocol", "sasl.mechanism",
+            "ssl.truststore.type", "ssl.truststore.location", "ssl.keystore.type", "ssl.keystore.location",
+            "ssl.endpoint.identification.algorithm", "ssl.protocol", "ssl.enabled.protocols", "client.id", "client.rack",
+            "isolation.level", "max.poll.records", "fetch.max.bytes", "max.partition.fetch.bytes", "request.timeout.ms",
+            "compression.type", "acks", "linger.ms", "batch.size");
+
     /** The options as given, with secrets masked: safe to log. */
     @Override
     public String toString() {
@@ -318,8 +359,8 @@ public final class JobOptions implements Serializable {
         for (Option o : OPTIONS) {
             if (o.kind() == Kind.SECRET && shown.containsKey(o.name())) shown.put(o.name(), "******");
         }
-        kafkaProperties.keySet().forEach(k -> shown.put(KAFKA_PROPERTY_PREFIX + k,
-                k.contains("password") || k.contains("jaas") || k.contains("secret") || k.contains("key") ? "******" : kafkaProperties.get(k)));
+        // Only values known to be harmless are shown: a misspelt sasl.jaas.config must not leak its password.
+        kafkaProperties.keySet().forEach(k -> shown.put(KAFKA_PROPERTY_PREFIX + k, SHOWN_KAFKA_PROPERTIES.contains(k) ? kafkaProperties.get(k) : "******"));
         return shown.toString();
     }
 

@@ -43,16 +43,31 @@ public final class DetectionJob {
             rules = loadRules(options);
             settings = settings(options, rules);
         } catch (IllegalArgumentException e) {
-            System.err.println("error: " + e.getMessage());
-            throw new InvalidConfigurationException("invalid configuration: " + e.getMessage(), e);
+            throw startupError(args, e);
         }
         LOG.info("Starting with rules {} and options {}", rules.stream().map(Rule::name).toList(), options);
         if (options.integer("parallelism") > 0) env.setParallelism(options.integer("parallelism"));
-        if (!options.text("kafka.bootstrap-servers").isEmpty()) {
-            StreamingJob.run(env, settings, options);
-        } else {
-            ReplayJob.run(env, settings, options);
+        try {
+            if (!options.text("kafka.bootstrap-servers").isEmpty()) {
+                StreamingJob.run(env, settings, options);
+            } else {
+                ReplayJob.run(env, settings, options);
+            }
+        } catch (IllegalArgumentException e) {
+            // Options, files and services checked before the job runs: what to fix, in one line.
+            throw startupError(args, e);
         }
+    }
+
+    /**
+     * Prints {@code error: <what to fix>} alone; the stack trace only with {@code --verbose} (or at DEBUG for
+     * this logger), since for a wrong option, file, address or password it only buries the line that matters.
+     */
+    static InvalidConfigurationException startupError(String[] args, IllegalArgumentException e) {
+        System.err.println("error: " + e.getMessage());
+        if (JobOptions.verboseRequested(args)) e.printStackTrace();
+        LOG.debug("start-up failed", e);
+        return e instanceof InvalidConfigurationException ice ? ice : new InvalidConfigurationException("invalid configuration: " + e.getMessage(), e);
     }
 
     /** Loads the rule files (or the seed rule) and compiles them once, so a bad query fails here. */
@@ -70,7 +85,7 @@ public final class DetectionJob {
     /** The settings, with the rule exceptions read and compiled: a file that does not compile fails here. */
     static JobSettings settings(JobOptions options, List<Rule> rules) {
         return new JobSettings(rules, timestampField(options, rules), options.duration("max-out-of-orderness"),
-                options.duration("idleness"), options.bool("early-alerts"), options.text("space-id"),
+                options.duration("idleness"), options.duration("caught-up-idleness"), options.bool("early-alerts"), options.text("space-id"),
                 JobSettings.kibanaRuleUuids(options.list("kibana.rule-uuid"), rules), loadExceptions(options, rules));
     }
 

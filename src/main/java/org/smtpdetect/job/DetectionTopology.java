@@ -42,10 +42,8 @@ public final class DetectionTopology {
     /** @param watchExceptions read the exception files again every poll interval (streaming) */
     public static void defineWorkflow(StreamExecutionEnvironment env, Source<EvaluatedEvent, ?, ?> source,
                                       JobSettings settings, Sinks sinks, boolean watchExceptions) {
-        WatermarkStrategy<EvaluatedEvent> watermarks = WatermarkStrategy
-                .<EvaluatedEvent>forBoundedOutOfOrderness(settings.maxOutOfOrderness())
-                .withTimestampAssigner((event, previous) -> event.timestamp)
-                .withIdleness(settings.idleness());
+        WatermarkStrategy<EvaluatedEvent> watermarks = new CaughtUpIdleness(settings.maxOutOfOrderness(), settings.idleness(),
+                settings.caughtUpIdleness());
         DataStream<EvaluatedEvent> events = env.fromSource(source, watermarks, "events").uid(SOURCE_UID);
 
         List<String> ruleIds = settings.rules().stream().map(Rule::ruleId).collect(Collectors.toList());

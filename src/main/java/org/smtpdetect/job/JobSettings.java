@@ -16,8 +16,10 @@ import java.util.Map;
  * @param exceptions      the rule exceptions to apply and watch
  */
 public record JobSettings(List<Rule> rules, String timestampField, Duration maxOutOfOrderness, Duration idleness,
-                          boolean earlyAlerts, String spaceId, Map<String, String> kibanaRuleUuids,
+                          Duration caughtUpIdleness, boolean earlyAlerts, String spaceId, Map<String, String> kibanaRuleUuids,
                           Exceptions exceptions) implements Serializable {
+    /** Default for {@code caughtUpIdleness}, as the option's. */
+    public static final Duration CAUGHT_UP_IDLENESS = Duration.ofSeconds(5);
 
     /**
      * The rule exceptions: the files and value-list directory to read ({@code null} directory when not given), how
@@ -40,6 +42,12 @@ public record JobSettings(List<Rule> rules, String timestampField, Duration maxO
         if (rules.size() > EventEvaluator.MAX_RULES) throw new IllegalArgumentException("at most " + EventEvaluator.MAX_RULES + " rules");
         kibanaRuleUuids = Map.copyOf(kibanaRuleUuids);
         if (exceptions == null) exceptions = Exceptions.none();
+    }
+
+    /** Settings with the default caught-up idleness. */
+    public JobSettings(List<Rule> rules, String timestampField, Duration maxOutOfOrderness, Duration idleness,
+                       boolean earlyAlerts, String spaceId, Map<String, String> kibanaRuleUuids, Exceptions exceptions) {
+        this(rules, timestampField, maxOutOfOrderness, idleness, CAUGHT_UP_IDLENESS, earlyAlerts, spaceId, kibanaRuleUuids, exceptions);
     }
 
     /** Settings whose alerts carry the rule id as {@code kibana.alert.rule.uuid}, without rule exceptions. */

@@ -7,6 +7,7 @@ import org.apache.flink.util.Collector;
 import org.apache.flink.util.OutputTag;
 import org.smtpdetect.alert.AlertIds;
 import org.smtpdetect.connectors.SinkDocument;
+import org.smtpdetect.connectors.SourceBacklog;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -15,7 +16,8 @@ import java.util.List;
 
 /**
  * Chained right after the source: turns each evaluated event into one candidate per matching rule, sends bad
- * records to the dead-letter output and drops non-matching events (counted). Logs progress of long runs.
+ * records to the dead-letter output and drops non-matching events (counted). Logs progress of long runs, with
+ * the Kafka consumer lag of the source reader it is chained to while that catches up.
  */
 public final class RouteEvaluated extends ProcessFunction<EvaluatedEvent, Candidate> {
     private static final long serialVersionUID = 1L;
@@ -50,6 +52,12 @@ public final class RouteEvaluated extends ProcessFunction<EvaluatedEvent, Candid
         maxEventTime = Long.MIN_VALUE;
     }
 
+    /** The source's lag, as the progress line shows it: only Kafka readers know theirs. */
+    static String backlog(long recordsBehind) {
+        if (recordsBehind == SourceBacklog.UNKNOWN) return "";
+        return recordsBehind == 0 ? "; caught up with Kafka" : String.format("; Kafka consumer lag %,d records", recordsBehind);
+    }
+
     @Override
     public void processElement(EvaluatedEvent e, Context ctx, Collector<Candidate> out) {
         read.inc();
@@ -71,9 +79,9 @@ public final class RouteEvaluated extends ProcessFunction<EvaluatedEvent, Candid
         long now = System.currentTimeMillis();
         if (now >= nextProgress) {
             nextProgress = now + PROGRESS_EVERY_MS;
-            LOG.info("subtask {}: {} events read, {} matches, {} dead letters; event time up to {}",
+            LOG.info("subtask {}: {} events read, {} matches, {} dead letters; event time up to {}{}",
                     getRuntimeContext().getIndexOfThisSubtask(), read.getCount(), matched.getCount(), deadLettered.getCount(),
-                    maxEventTime == Long.MIN_VALUE ? "-" : Instant.ofEpochMilli(maxEventTime));
+                    maxEventTime == Long.MIN_VALUE ? "-" : Instant.ofEpochMilli(maxEventTime), backlog(SourceBacklog.current()));
         }
     }
 }

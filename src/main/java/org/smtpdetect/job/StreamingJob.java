@@ -8,6 +8,7 @@ import org.smtpdetect.connectors.elasticsearch.ElasticsearchTemplates;
 import org.smtpdetect.connectors.elasticsearch.RejectedDocumentHandler;
 import org.smtpdetect.connectors.elasticsearch.WriteMode;
 import org.smtpdetect.connectors.kafka.KafkaConnectors;
+import org.smtpdetect.connectors.kafka.KafkaStartupCheck;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -30,6 +31,7 @@ public final class StreamingJob {
 
     /** Builds the streaming graph on {@code env} (installing index templates first) without running it. */
     public static void define(StreamExecutionEnvironment env, JobSettings settings, JobOptions o) {
+        KafkaStartupCheck.verify(o);
         ElasticsearchSinkConfig es = elasticsearch(o);
         try {
             LOG.info("Elasticsearch index templates: {}", ElasticsearchTemplates.ensureTemplates(es));
@@ -39,7 +41,7 @@ public final class StreamingJob {
         boolean deadLettersToIndex = !o.text("es.dead-letter-index").isEmpty();
         RejectedDocumentHandler rejected = deadLettersToIndex
                 ? SinkRejections.toElasticsearch(es, es.deadLettersIndex)
-                : SinkRejections.toKafka(KafkaConnectors.clientProperties(o), o.text("kafka.bootstrap-servers"), o.text("dead-letter.topic"));
+                : SinkRejections.toKafka(KafkaConnectors.producerProperties(o), o.text("kafka.bootstrap-servers"), o.text("dead-letter.topic"));
 
         DocumentSink alerts = (docs, name) -> docs.addSink(ElasticsearchSinks.create(es, es.alertsIndex, WriteMode.CREATE, rejected))
                 .name("elasticsearch-" + name).uid("elasticsearch-" + name);
@@ -48,7 +50,8 @@ public final class StreamingJob {
         DocumentSink deadLetters = deadLettersToIndex
                 ? (docs, name) -> docs.addSink(ElasticsearchSinks.create(es, es.deadLettersIndex, WriteMode.CREATE, RejectedDocumentHandler.LOG_ONLY))
                         .name("elasticsearch-" + name).uid("elasticsearch-" + name)
-                : (docs, name) -> docs.sinkTo(KafkaConnectors.deadLetterSink(o)).name("kafka-" + name).uid("kafka-" + name);
+                // Its own task: chained, the source task's name would pass Flink's 80-character limit (and warn).
+                : (docs, name) -> docs.sinkTo(KafkaConnectors.deadLetterSink(o)).name("kafka-" + name).uid("kafka-" + name).disableChaining();
 
         DetectionTopology.defineWorkflow(env, KafkaConnectors.source(o, settings.rules(), settings.timestampField()),
                 settings, new Sinks(alerts, statuses, deadLetters), true);

@@ -13,7 +13,7 @@ import java.util.jar.JarFile;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-/** The shaded jar's {@code check} runs with plain {@code java -jar}: no Flink runtime on the class path. */
+/** The shaded jar with plain {@code java -jar}, no Flink runtime on the class path: {@code check} runs, the rest explains. */
 class CheckJarITCase {
     private static final Path JAR = Path.of(System.getProperty("project.jar", "target/smtp-to-internet.jar"));
 
@@ -45,5 +45,42 @@ class CheckJarITCase {
         assertThat(usage.exitValue()).isEqualTo(2);
         assertThat(err).contains("usage: smtp-to-internet check");
         Files.delete(input);
+    }
+
+    /** Without Flink on the class path the jar says how to run the job instead of dying on a missing class. */
+    @Test
+    void everyOtherEntryPointOfThePlainJarSaysHowToUseIt() throws Exception {
+        Run none = java();
+        assertThat(none.exit).isEqualTo(2);
+        assertThat(none.err).contains("check [--explain]").contains("--kafka.bootstrap-servers")
+                .contains("flink run -c org.smtpdetect.job.DetectionJob").contains("mvn -q exec:java")
+                .doesNotContain("NoClassDefFoundError").doesNotContain("Exception");
+        Run streaming = java("--kafka.bootstrap-servers", "k:9092", "--es.hosts", "http://e:9200");
+        assertThat(streaming.exit).isEqualTo(2);
+        assertThat(streaming.err).contains("The detection job needs Flink").doesNotContain("Exception");
+        Run unknown = java("frobnicate");
+        assertThat(unknown.exit).isEqualTo(2);
+        assertThat(unknown.err).startsWith("error: unknown mode 'frobnicate'").contains("check [--explain]");
+        Run help = java("--help");
+        assertThat(help.exit).isZero();
+        assertThat(help.out).contains("check [--explain]").contains("--verbose");
+    }
+
+    private record Run(int exit, String out, String err) {}
+
+    private static Run java(String... args) throws Exception {
+        List<String> cmd = new java.util.ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-jar", JAR.toString()));
+        cmd.addAll(List.of(args));
+        Process p = new ProcessBuilder(cmd).start();
+        java.util.concurrent.CompletableFuture<String> err = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+            try {
+                return new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
+            } catch (java.io.IOException e) {
+                return e.toString();
+            }
+        });
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
+        return new Run(p.exitValue(), out, err.get(10, TimeUnit.SECONDS));
     }
 }

@@ -22,7 +22,9 @@ class JobOptionsTest {
         assertThat(o.text("timestamp-field")).isEqualTo("@timestamp");
         assertThat(o.duration("max-out-of-orderness")).isEqualTo(Duration.ofMinutes(4));
         assertThat(o.bool("early-alerts")).isFalse();
-        assertThat(o.list("kafka.topics")).containsExactly("filebeat", "packetbeat", "logs-endpoint.events");
+        assertThat(o.list("kafka.topics")).as("empty: derived from the rules' index patterns").isEmpty();
+        assertThat(o.duration("caught-up-idleness")).isEqualTo(Duration.ofSeconds(5));
+        assertThat(o.bool("verbose")).isFalse();
         assertThat(o.text("kafka.starting-offsets")).isEqualTo("committed");
         assertThat(o.text("es.alert-index")).isEqualTo("smtp-to-internet-alerts");
     }
@@ -65,11 +67,32 @@ class JobOptionsTest {
         "--output,x.ndjson               | option --output only applies to replay",
         "--kafka.bootstrap-servers,k:9092 | option --es.hosts is required with --kafka.bootstrap-servers",
         "stray                           | unexpected argument 'stray'",
+        "--kafka.topics,a,--kafka.topic-pattern,b.* | options --kafka.topics and --kafka.topic-pattern exclude each other",
+        "--kafka.topic-pattern,(beats     | option --kafka.topic-pattern is not a Java regex",
     })
     void badConfigurationFailsFastNamingTheOption(String args, String message) {
         assertThatThrownBy(() -> JobOptions.parse(args.split(","), Map.of(), k -> null))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining(message);
+    }
+
+    @Test
+    void aBooleanOptionAloneMeansTrue() {
+        assertThat(JobOptions.fromArgs("--verbose").bool("verbose")).isTrue();
+        assertThat(JobOptions.fromArgs("--verbose", "--early-alerts").bool("early-alerts")).isTrue();
+        assertThat(JobOptions.fromArgs("--verbose", "false", "--idleness", "2m").bool("verbose")).isFalse();
+        assertThat(JobOptions.verboseRequested(new String[] {"--input", "x", "--verbose"})).isTrue();
+        assertThat(JobOptions.verboseRequested(new String[] {"--verbose", "false"})).isFalse();
+        assertThat(JobOptions.verboseRequested(new String[] {"--input", "x"})).isFalse();
+    }
+
+    @Test
+    void kafkaPropertyValuesAreShownOnlyWhenKnownToBeHarmless() {
+        JobOptions o = JobOptions.fromArgs("--kafka.property.security.protocol", "SASL_SSL",
+                "--kafka.property.sasl.jass.config", "ScramLoginModule required password=\"hunter2\";",
+                "--kafka.property.ssl.truststore.password", "store-secret");
+        assertThat(o.toString()).contains("kafka.property.security.protocol=SASL_SSL")
+                .doesNotContain("hunter2").doesNotContain("store-secret");
     }
 
     @Test

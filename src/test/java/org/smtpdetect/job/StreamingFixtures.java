@@ -188,6 +188,29 @@ final class StreamingFixtures {
         }
     }
 
+    /** Starts the streaming job on the MiniCluster of the calling test: parallelism 2, checkpoints every 500 ms. */
+    static org.apache.flink.core.execution.JobClient startStreaming(String... args) throws Exception {
+        org.apache.flink.streaming.api.environment.StreamExecutionEnvironment env =
+                org.apache.flink.streaming.api.environment.StreamExecutionEnvironment.getExecutionEnvironment();
+        env.setParallelism(2);
+        env.enableCheckpointing(500);
+        env.getConfig().disableGenericTypes();
+        org.smtpdetect.config.JobOptions options = org.smtpdetect.config.JobOptions.fromArgs(args);
+        StreamingJob.define(env, DetectionJob.settings(options, DetectionJob.loadRules(options)), options);
+        return env.executeAsync("smtp-to-internet-it");
+    }
+
+    /** The alert ids in {@code index} (at most 10,000). */
+    static java.util.Set<String> alertIds(EsRest rest, String index) {
+        java.util.Set<String> ids = new java.util.HashSet<>();
+        try {
+            for (JsonNode h : allHits(rest, index)) ids.add(h.get("_id").asText());
+        } catch (RuntimeException notYetCreated) {
+            // none yet
+        }
+        return ids;
+    }
+
     /**
      * An environment for the streaming job on the test's MiniCluster: parallelism 2, checkpoints every 500 ms under
      * {@code dir}, no Kryo; restored from {@code savepoint} (unclaimed state refused) unless it is null.

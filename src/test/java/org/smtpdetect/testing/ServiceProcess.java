@@ -137,9 +137,7 @@ final class ServiceProcess {
     /** Stops the process and its descendants: TERM, then KILL after 20 s. Idempotent. */
     void stop() {
         RUNNING.remove(this);
-        List<ProcessHandle> all = new ArrayList<>();
-        process.descendants().forEach(all::add);
-        all.add(process.toHandle());
+        List<ProcessHandle> all = tree();
         all.forEach(ProcessHandle::destroy);
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
         for (ProcessHandle h : all) {
@@ -149,6 +147,28 @@ final class ServiceProcess {
                 h.destroyForcibly();
             }
         }
+    }
+
+    /** SIGKILL to the process and its descendants, waiting until they are gone. */
+    void kill() {
+        RUNNING.remove(this);
+        List<ProcessHandle> all = tree();
+        all.forEach(ProcessHandle::destroyForcibly);
+        for (ProcessHandle h : all) {
+            try {
+                h.onExit().get(30, TimeUnit.SECONDS);
+            } catch (Exception e) {
+                throw new IllegalStateException(name + " did not die", e);
+            }
+        }
+    }
+
+    /** The process and its descendants, children first. */
+    private List<ProcessHandle> tree() {
+        List<ProcessHandle> all = new ArrayList<>();
+        process.descendants().forEach(all::add);
+        all.add(process.toHandle());
+        return all;
     }
 
     boolean isAlive() {

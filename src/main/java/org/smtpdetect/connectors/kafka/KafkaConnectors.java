@@ -4,7 +4,7 @@ import org.apache.flink.connector.base.DeliveryGuarantee;
 import org.apache.flink.connector.kafka.sink.KafkaRecordSerializationSchema;
 import org.apache.flink.connector.kafka.sink.KafkaSink;
 import org.apache.flink.connector.kafka.source.KafkaSource;
-import org.apache.flink.connector.kafka.source.KafkaSourceBuilder;
+import org.apache.flink.connector.kafka.source.KafkaSourceOptions;
 import org.apache.flink.connector.kafka.source.enumerator.initializer.OffsetsInitializer;
 import org.apache.kafka.clients.consumer.OffsetResetStrategy;
 import org.smtpdetect.config.JobOptions;
@@ -13,30 +13,36 @@ import org.smtpdetect.job.EvaluatedEvent;
 import org.smtpdetect.rule.Rule;
 
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Properties;
-import java.util.regex.Pattern;
 
 /** Builds the Kafka source of beat events and the Kafka dead-letter sink from the job options. */
 public final class KafkaConnectors {
     private KafkaConnectors() {}
 
-    public static KafkaSource<EvaluatedEvent> source(JobOptions o, List<Rule> rules, String timestampField) {
-        KafkaSourceBuilder<EvaluatedEvent> b = KafkaSource.<EvaluatedEvent>builder()
+    /** The beat-event source: the subscription of {@link TopicSubscription}, watched by {@link MonitoredKafkaSource}. */
+    public static MonitoredKafkaSource<EvaluatedEvent> source(JobOptions o, List<Rule> rules, String timestampField) {
+        TopicSubscription subscription = subscription(o, rules);
+        KafkaSource<EvaluatedEvent> source = KafkaSource.<EvaluatedEvent>builder()
                 .setBootstrapServers(o.text("kafka.bootstrap-servers"))
                 .setGroupId(o.text("kafka.group-id"))
+                .setKafkaSubscriber(subscription)
                 .setStartingOffsets(startingOffsets(o.text("kafka.starting-offsets")))
                 .setDeserializer(new EvaluatingDeserializer(rules, timestampField))
-                .setProperties(clientProperties(o))
-                .setProperty("partition.discovery.interval.ms", Long.toString(o.duration("kafka.partition-discovery-interval").toMillis()))
-                .setProperty("commit.offsets.on.checkpoint", "true")
-                .setProperty("client.id.prefix", o.text("kafka.group-id"));
-        if (!o.text("kafka.topic-pattern").isEmpty()) {
-            b.setTopicPattern(Pattern.compile(o.text("kafka.topic-pattern")));
-        } else {
-            b.setTopics(o.list("kafka.topics"));
-        }
-        return b.build();
+                .setProperties(KafkaClientProperties.consumer(o))
+                .setProperty(KafkaSourceOptions.PARTITION_DISCOVERY_INTERVAL_MS.key(), Long.toString(o.duration("kafka.partition-discovery-interval").toMillis()))
+                .setProperty(KafkaSourceOptions.COMMIT_OFFSETS_ON_CHECKPOINT.key(), "true")
+                .setProperty(KafkaSourceOptions.CLIENT_ID_PREFIX.key(), o.text("kafka.group-id"))
+                .build();
+        return new MonitoredKafkaSource<>(source, KafkaClientProperties.admin(o), subscription, o.duration("kafka.partition-discovery-interval"));
+    }
+
+    /** What the job subscribes to: the options' topics or pattern, else the rules' index patterns. */
+    public static TopicSubscription subscription(JobOptions o, List<Rule> rules) {
+        List<String> indexPatterns = new ArrayList<>();
+        for (Rule r : rules) indexPatterns.addAll(r.index());
+        return TopicSubscription.of(o, indexPatterns);
     }
 
     static OffsetsInitializer startingOffsets(String spec) {
@@ -53,7 +59,7 @@ public final class KafkaConnectors {
         String topic = o.text("dead-letter.topic");
         return KafkaSink.<SinkDocument>builder()
                 .setBootstrapServers(o.text("kafka.bootstrap-servers"))
-                .setKafkaProducerConfig(clientProperties(o))
+                .setKafkaProducerConfig(KafkaClientProperties.producer(o))
                 .setDeliveryGuarantee(DeliveryGuarantee.AT_LEAST_ONCE)
                 .setRecordSerializer(KafkaRecordSerializationSchema.<SinkDocument>builder()
                         .setTopic(topic)
@@ -63,10 +69,8 @@ public final class KafkaConnectors {
                 .build();
     }
 
-    /** Pass-through client properties ({@code kafka.property.*}): security.protocol, sasl.*, ssl.* ... */
-    public static Properties clientProperties(JobOptions o) {
-        Properties p = new Properties();
-        p.putAll(o.kafkaProperties());
-        return p;
+    /** The producer's share of the {@code kafka.property.*} options (security.protocol, sasl.*, ssl.* ...). */
+    public static Properties producerProperties(JobOptions o) {
+        return KafkaClientProperties.producer(o);
     }
 }
