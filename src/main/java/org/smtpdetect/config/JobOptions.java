@@ -32,7 +32,7 @@ public final class JobOptions implements Serializable {
     /** Prefix of Kafka client properties passed through to the consumer and producer. */
     public static final String KAFKA_PROPERTY_PREFIX = "kafka.property.";
 
-    enum Kind { TEXT, LIST, DURATION, BOOLEAN, POSITIVE_INT, SECRET, TIMESTAMP_FIELD, OFFSETS }
+    enum Kind { TEXT, LIST, DURATION, BOOLEAN, POSITIVE_INT, SECRET, TIMESTAMP_FIELD, OFFSETS, AUTO_OR_FALSE }
 
     /** One documented option. */
     public record Option(String name, String defaultValue, Kind kind, String description) implements Serializable {}
@@ -50,6 +50,9 @@ public final class JobOptions implements Serializable {
             new Option("space-id", "default", Kind.TEXT, "Kibana space written to `kibana.space_ids` and hashed into alert ids."),
             new Option("kibana.rule-uuid", "", Kind.LIST, "`kibana.alert.rule.uuid` of the alerts: the saved-object id of the same rule installed in Kibana (so its alert flyout, investigation guide and \"add exception\" find the rule), or `rule_id=id,...` pairs when several rules run. Empty: the rule_id. Disable the Kibana copy of the rule, or each event alerts twice. Alert ids do not depend on it."),
             new Option("parallelism", "", Kind.POSITIVE_INT, "Job parallelism. Empty: the cluster's default."),
+            new Option("checkpoint-interval", "30s", Kind.DURATION, "Streaming mode: exactly-once checkpoints this often; Kafka offsets are committed on each. `0` disables them (offsets are then never committed). On a cluster its own `execution.checkpointing.interval` wins unless this is given."),
+            new Option("checkpoint-dir", "~/.smtp-to-internet/checkpoints", Kind.TEXT, "Local streaming runs (`mvn exec:java`): where checkpoints are kept, per consumer group. On a cluster: `execution.checkpointing.dir`."),
+            new Option("resume-from-checkpoint", "true", Kind.BOOLEAN, "Local streaming runs: start from the newest checkpoint in checkpoint-dir, so a restart loses no pending alert. `false` starts from the committed offsets."),
             new Option("verbose", "false", Kind.BOOLEAN, "Print the stack trace of a start-up error after its one-line message (`--verbose` alone means true)."),
             new Option("input", "", Kind.LIST, "Replay mode: NDJSON files or directories (`.gz` accepted), comma-separated. The job runs bounded and exits."),
             new Option("output", "", Kind.TEXT, "Replay mode: file for alert documents, one JSON per line. Empty: print to stdout."),
@@ -62,7 +65,7 @@ public final class JobOptions implements Serializable {
             new Option("kafka.starting-offsets", "committed", Kind.OFFSETS, "`committed` (falling back to earliest), `earliest`, `latest`, or `timestamp:<epoch-ms>`. Only for a fresh start: a restore uses checkpointed offsets."),
             new Option("kafka.partition-discovery-interval", "1m", Kind.DURATION, "How often new topics and partitions are discovered (read from their earliest offset)."),
             new Option("dead-letter.topic", "smtp-to-internet-dead-letters", Kind.TEXT, "Kafka topic for dead letters (streaming mode), unless es.dead-letter-index is set."),
-            new Option("es.hosts", "", Kind.LIST, "Streaming mode: Elasticsearch URLs, `https://host:9200,...` (7.17 or 8.x)."),
+            new Option("es.hosts", "", Kind.LIST, "Streaming mode: Elasticsearch URLs, `https://host:9200,...` (7.17, 8.x or 9.x)."),
             new Option("es.username", "", Kind.TEXT, "Basic-auth user."),
             new Option("es.password", "", Kind.SECRET, "Basic-auth password (`env:VAR` or `file:/path` recommended)."),
             new Option("es.api-key", "", Kind.SECRET, "API key (the base64 `id:key` form Elasticsearch returns as `encoded`); instead of username/password."),
@@ -70,10 +73,12 @@ public final class JobOptions implements Serializable {
             new Option("es.alert-index", "smtp-to-internet-alerts", Kind.TEXT, "Index (or alias) for alert documents."),
             new Option("es.status-index", "smtp-to-internet-executions", Kind.TEXT, "Index for execution status records."),
             new Option("es.dead-letter-index", "", Kind.TEXT, "Index for dead letters instead of the Kafka topic."),
+            new Option("es.kibana-alias", "auto", Kind.AUTO_OR_FALSE, "`auto`: at start-up, add the alert index to Kibana's `.alerts-security.alerts-<space-id>` alias (as a non-write index) when Kibana has created it, so alerts show in Kibana's Alerts page. `false`: never touch it."),
             new Option("es.bulk.max-actions", "500", Kind.POSITIVE_INT, "Documents per bulk request."),
             new Option("es.bulk.flush-interval", "1s", Kind.DURATION, "Longest a document waits in a partial bulk request (a lone alert is not held back)."),
-            new Option("es.bulk.max-retries", "8", Kind.POSITIVE_INT, "Retries of a rejected (429) or failed bulk request, with exponential backoff."),
-            new Option("es.bulk.backoff-delay", "200ms", Kind.DURATION, "First retry delay; doubles each retry."));
+            new Option("es.bulk.max-retries", "", Kind.POSITIVE_INT, "Retries of a document Elasticsearch could not take (unreachable, 429, 5xx) before the job fails and restarts from its last checkpoint. Empty: retry until it is written."),
+            new Option("es.bulk.backoff-delay", "200ms", Kind.DURATION, "First retry delay; doubles each retry up to es.bulk.max-backoff."),
+            new Option("es.bulk.max-backoff", "30s", Kind.DURATION, "Longest wait between two retries of a document. Unreachable nodes are also asked every second whether they answer again, and the first answer re-sends every waiting document."));
 
     private static final Map<String, Option> BY_NAME = new LinkedHashMap<>();
 
@@ -281,6 +286,9 @@ public final class JobOptions implements Serializable {
             case OFFSETS:
                 if (!v.matches("committed|earliest|latest|timestamp:\\d+")) problem = "must be committed, earliest, latest or timestamp:<epoch-ms>";
                 break;
+            case AUTO_OR_FALSE:
+                if (!v.equals("auto") && !v.equals("false")) problem = "must be auto or false";
+                break;
             default:
         }
         if (problem != null) throw new IllegalArgumentException("option --" + o.name() + " " + problem + ", found '" + v + "'");
@@ -289,6 +297,7 @@ public final class JobOptions implements Serializable {
     private static final Pattern DURATION = Pattern.compile("(\\d+)\\s*(ms|s|m|min|h|d)");
 
     static Duration parseDuration(String v) {
+        if (v.equals("0")) return Duration.ZERO;
         Matcher m = DURATION.matcher(v.toLowerCase(Locale.ROOT));
         if (!m.matches()) return null;
         long n = Long.parseLong(m.group(1));

@@ -34,8 +34,9 @@ public final class StatusDocuments implements MapFunction<ExecutionStatus, SinkD
         d.put("excepted", s.excepted);
         d.put("status", s.capped > 0 ? "partial failure" : "succeeded");
         if (s.capped > 0) d.put("message", KibanaExecutions.MAX_SIGNALS_WARNING);
-        // Regular records have one id per rule and execution, so a replay overwrites them; supplementary
-        // records for late alerts (no candidates) get an id from Elasticsearch.
-        return new SinkDocument(s.candidates > 0 ? s.ruleId + "@" + s.executionTime : null, d.toString());
+        // Regular records (an execution's firing, even one that only excepted events) have one id per rule and
+        // execution, so a replay overwrites them; supplementary records of late alerts get an id from Elasticsearch.
+        boolean lateSupplement = s.late > 0 && s.candidates == 0 && s.excepted == 0;
+        return new SinkDocument(lateSupplement ? null : s.ruleId + "@" + s.executionTime, d.toString());
     }
 }

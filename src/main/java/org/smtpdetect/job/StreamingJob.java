@@ -2,9 +2,12 @@ package org.smtpdetect.job;
 
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.smtpdetect.config.JobOptions;
+import org.smtpdetect.connectors.elasticsearch.ElasticsearchClients;
 import org.smtpdetect.connectors.elasticsearch.ElasticsearchSinkConfig;
 import org.smtpdetect.connectors.elasticsearch.ElasticsearchSinks;
 import org.smtpdetect.connectors.elasticsearch.ElasticsearchTemplates;
+import org.smtpdetect.connectors.elasticsearch.ElasticsearchVersion;
+import org.smtpdetect.connectors.elasticsearch.KibanaAlertsAlias;
 import org.smtpdetect.connectors.elasticsearch.RejectedDocumentHandler;
 import org.smtpdetect.connectors.elasticsearch.WriteMode;
 import org.smtpdetect.connectors.kafka.KafkaConnectors;
@@ -16,8 +19,10 @@ import java.nio.file.Path;
 
 /**
  * Kafka in, Elasticsearch out: alerts created if absent under their deterministic id (never duplicated, never
- * overwritten), execution status records indexed, dead letters to a Kafka topic (or an index). Index templates
- * are installed before the job starts, so a cluster that cannot be reached fails the start-up, not the job.
+ * overwritten), execution status records indexed, dead letters to a Kafka topic (or an index), exactly-once
+ * checkpoints ({@link Checkpointing}). Before the job starts, the cluster's version is checked, the index templates
+ * are installed and the alert index joins Kibana's alerts alias, so a cluster that cannot be used fails the
+ * start-up with one line, not the job.
  */
 public final class StreamingJob {
     private static final Logger LOG = LoggerFactory.getLogger(StreamingJob.class);
@@ -25,19 +30,19 @@ public final class StreamingJob {
     private StreamingJob() {}
 
     public static void run(StreamExecutionEnvironment env, JobSettings settings, JobOptions o) throws Exception {
+        Checkpointing.configure(env, o);
         define(env, settings, o);
         env.execute("SMTP to the Internet");
     }
 
-    /** Builds the streaming graph on {@code env} (installing index templates first) without running it. */
+    /**
+     * Builds the streaming graph on {@code env} without running it, after the start-up checks and set-up of
+     * Elasticsearch ({@link #prepareElasticsearch}).
+     */
     public static void define(StreamExecutionEnvironment env, JobSettings settings, JobOptions o) {
         KafkaStartupCheck.verify(o);
         ElasticsearchSinkConfig es = elasticsearch(o);
-        try {
-            LOG.info("Elasticsearch index templates: {}", ElasticsearchTemplates.ensureTemplates(es));
-        } catch (Exception e) {
-            throw new IllegalArgumentException("cannot install index templates on --es.hosts " + es.hosts + ": " + e.getMessage(), e);
-        }
+        prepareElasticsearch(es, settings.spaceId(), o.text("es.kibana-alias").equals("auto"));
         boolean deadLettersToIndex = !o.text("es.dead-letter-index").isEmpty();
         RejectedDocumentHandler rejected = deadLettersToIndex
                 ? SinkRejections.toElasticsearch(es, es.deadLettersIndex)
@@ -57,6 +62,24 @@ public final class StreamingJob {
                 settings, new Sinks(alerts, statuses, deadLetters), true);
     }
 
+    /**
+     * Checks the cluster (reachable, credentials, version), installs the index templates and joins Kibana's alerts
+     * alias. Anything that makes the cluster unusable fails with one line naming the hosts and what to do.
+     */
+    static void prepareElasticsearch(ElasticsearchSinkConfig es, String spaceId, boolean joinKibana) {
+        String hosts = String.join(",", es.hosts);
+        try {
+            ElasticsearchVersion version = ElasticsearchClients.checkCluster(es);
+            LOG.info("Elasticsearch {} runs {}", hosts, version.exact() ? version : version + " (the exact version needs the monitor privilege)");
+            LOG.info("Elasticsearch index templates: {}", ElasticsearchTemplates.ensureTemplates(es));
+            if (joinKibana) KibanaAlertsAlias.join(es, spaceId);
+        } catch (IllegalArgumentException e) {
+            throw e;
+        } catch (Exception e) {
+            throw new IllegalArgumentException("cannot set up Elasticsearch " + hosts + ": " + e.getMessage(), e);
+        }
+    }
+
     /** Elasticsearch settings from the job options. */
     public static ElasticsearchSinkConfig elasticsearch(JobOptions o) {
         ElasticsearchSinkConfig.Builder b = ElasticsearchSinkConfig.builder().hosts(String.join(",", o.list("es.hosts")));
@@ -65,7 +88,10 @@ public final class StreamingJob {
         if (!o.text("es.ca-file").isEmpty()) b.caCertificate(Path.of(o.text("es.ca-file")));
         b.bulkMaxActions(o.integer("es.bulk.max-actions"));
         b.bulkFlushIntervalMillis(o.duration("es.bulk.flush-interval").toMillis());
-        b.backoff(ElasticsearchSinkConfig.BackoffType.EXPONENTIAL, o.integer("es.bulk.max-retries"), o.duration("es.bulk.backoff-delay").toMillis());
+        b.backoff(ElasticsearchSinkConfig.BackoffType.EXPONENTIAL,
+                o.text("es.bulk.max-retries").isEmpty() ? ElasticsearchSinkConfig.UNLIMITED_RETRIES : o.integer("es.bulk.max-retries"),
+                o.duration("es.bulk.backoff-delay").toMillis());
+        b.maxBackoffMillis(Math.max(o.duration("es.bulk.max-backoff").toMillis(), o.duration("es.bulk.backoff-delay").toMillis()));
         String deadLetterIndex = o.text("es.dead-letter-index").isEmpty() ? ElasticsearchSinkConfig.DEFAULT_DEAD_LETTERS_INDEX : o.text("es.dead-letter-index");
         return b.indices(o.text("es.alert-index"), o.text("es.status-index"), deadLetterIndex).build();
     }

@@ -56,6 +56,16 @@ class DetectionJobTest {
     }
 
     @Test
+    void statusRecordsOfAFiringHaveOneIdPerExecutionSoAReplayOverwritesThem() {
+        long t = 1_714_558_500_000L;
+        StatusDocuments docs = new StatusDocuments("soc");
+        assertThat(docs.map(new ExecutionStatus(SEED.ruleId(), t, 3, 3, 0, 0)).id).isEqualTo(SEED.ruleId() + "@" + t);
+        assertThat(docs.map(new ExecutionStatus(SEED.ruleId(), t, 0, 0, 0, 0, 0, 4)).id).as("only excepted events")
+                .isEqualTo(SEED.ruleId() + "@" + t);
+        assertThat(docs.map(new ExecutionStatus(SEED.ruleId(), t, 0, 0, 0, 1)).id).as("a late alert's supplement").isNull();
+    }
+
+    @Test
     void schedulesComeFromTheRules() {
         JobSettings s = DetectionJob.settings(JobOptions.fromArgs(), List.of(SEED));
         ExecutionSchedule schedule = s.schedules().get(SEED.ruleId());

@@ -1,17 +1,12 @@
 package org.smtpdetect.job;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import org.apache.flink.configuration.Configuration;
-import org.apache.flink.configuration.RestartStrategyOptions;
 import org.apache.flink.core.execution.JobClient;
-import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
-import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.test.junit5.MiniClusterExtension;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
-import org.smtpdetect.config.JobOptions;
 import org.smtpdetect.testing.ElasticsearchService;
 import org.smtpdetect.testing.EsRest;
 import org.smtpdetect.testing.KafkaService;
@@ -44,17 +39,7 @@ import static org.smtpdetect.job.StreamingFixtures.smtpFlow;
  */
 class KafkaToElasticsearchITCase {
     @RegisterExtension
-    static final MiniClusterExtension FLINK = new MiniClusterExtension(new MiniClusterResourceConfiguration.Builder()
-            .setNumberTaskManagers(1).setNumberSlotsPerTaskManager(4)
-            .setConfiguration(boundedRestarts()).build());
-
-    private static Configuration boundedRestarts() {
-        Configuration c = new Configuration();
-        c.set(RestartStrategyOptions.RESTART_STRATEGY, "fixed-delay");
-        c.set(RestartStrategyOptions.RESTART_STRATEGY_FIXED_DELAY_ATTEMPTS, 2);
-        c.set(RestartStrategyOptions.RESTART_STRATEGY_FIXED_DELAY_DELAY, Duration.ofMillis(200));
-        return c;
-    }
+    static final MiniClusterExtension FLINK = StreamingFixtures.miniCluster(4);
 
     @ParameterizedTest
     @MethodSource("org.smtpdetect.testing.ElasticsearchService#versions")
@@ -92,7 +77,7 @@ class KafkaToElasticsearchITCase {
         EsRest rest = es.rest();
         String alerts = run + "-alerts";
 
-        JobClient job = start(args);
+        JobClient job = StreamingFixtures.startStreaming(args);
         awaitUntil(() -> count(rest, alerts) >= expectedIds.size(), Duration.ofSeconds(90), "alerts in " + alerts);
         Thread.sleep(2000); // anything extra would show up now
         job.cancel().get();
@@ -127,7 +112,7 @@ class KafkaToElasticsearchITCase {
         Map<String, String> createdAt = new java.util.HashMap<>();
         for (JsonNode h : hits) createdAt.put(h.get("_id").asText(), h.get("_source").get("@timestamp").asText());
         args[5] = run + "-replay";
-        JobClient replay = start(args);
+        JobClient replay = StreamingFixtures.startStreaming(args);
         awaitUntil(() -> count(rest, statusIndex) > 0 && deadLetters(kafka, deadLetterTopic).size() >= 2 * expectedDead.size(),
                 Duration.ofSeconds(90), "the replay to reach its end");
         Thread.sleep(3000);
@@ -135,15 +120,5 @@ class KafkaToElasticsearchITCase {
         List<JsonNode> after = allHits(rest, alerts);
         assertThat(after).hasSize(expectedIds.size());
         for (JsonNode h : after) assertThat(h.get("_source").get("@timestamp").asText()).isEqualTo(createdAt.get(h.get("_id").asText()));
-    }
-
-    private static JobClient start(String[] args) throws Exception {
-        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
-        env.setParallelism(2);
-        env.enableCheckpointing(500);
-        env.getConfig().disableGenericTypes();
-        JobOptions options = JobOptions.fromArgs(args);
-        StreamingJob.define(env, DetectionJob.settings(options, DetectionJob.loadRules(options)), options);
-        return env.executeAsync("smtp-to-internet-it");
     }
 }

@@ -94,6 +94,17 @@ final class StreamingFixtures {
         return "{\"@timestamp\":\"" + t + "\",\"destination\":{\"port\":{\"n\":25}}}";
     }
 
+    /** A mini cluster with {@code slots} slots whose jobs restart at most twice, quickly: a broken job fails its test. */
+    static org.apache.flink.test.junit5.MiniClusterExtension miniCluster(int slots) {
+        org.apache.flink.configuration.Configuration c = new org.apache.flink.configuration.Configuration();
+        c.set(org.apache.flink.configuration.RestartStrategyOptions.RESTART_STRATEGY, "fixed-delay");
+        c.set(org.apache.flink.configuration.RestartStrategyOptions.RESTART_STRATEGY_FIXED_DELAY_ATTEMPTS, 2);
+        c.set(org.apache.flink.configuration.RestartStrategyOptions.RESTART_STRATEGY_FIXED_DELAY_DELAY, Duration.ofMillis(200));
+        return new org.apache.flink.test.junit5.MiniClusterExtension(
+                new org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration.Builder()
+                        .setNumberTaskManagers(1).setNumberSlotsPerTaskManager(slots).setConfiguration(c).build());
+    }
+
     static KafkaProducer<byte[], byte[]> producer(KafkaService kafka) {
         return new KafkaProducer<>(kafka.clientProperties(), new ByteArraySerializer(), new ByteArraySerializer());
     }
@@ -104,7 +115,12 @@ final class StreamingFixtures {
 
     /** The id of the alert the rule raises (in the default space) for the record at {@code m}. */
     static String alertId(RecordMetadata m) {
-        return AlertIds.alertId(m.topic(), EvaluatingDeserializer.position(m.partition(), m.offset()), "default", RULE_ID);
+        return alertId(m, "default");
+    }
+
+    /** The id of the alert the rule raises in Kibana space {@code space} for the record at {@code m}. */
+    static String alertId(RecordMetadata m, String space) {
+        return AlertIds.alertId(m.topic(), EvaluatingDeserializer.position(m.partition(), m.offset()), space, RULE_ID);
     }
 
     /** {@code origin:position} of the dead letter for the record at {@code m}, as {@link #deadLetters} lists them. */

@@ -49,23 +49,28 @@ public final class ElasticsearchService {
     private static final Map<String, ElasticsearchService> RUNNING = new ConcurrentHashMap<>();
 
     private final String version;
-    private final ServiceProcess process;
+    private volatile ServiceProcess process;
     private final String url;
     private final EsRest rest;
     private final Duration startup;
     private final Security security;
+    /** How to start the node again on the same port, data and config ({@link #restart()}). */
+    private final Launch launch;
+
+    private record Launch(String name, Path runDir, List<String> command, Map<String, String> env) {}
 
     /** What a client of the secured node needs: the CA certificate file and the superuser's password. */
     private record Security(Path caFile, String password) {}
 
     private ElasticsearchService(String version, ServiceProcess process, String url, EsRest rest, Duration startup,
-            Security security) {
+            Security security, Launch launch) {
         this.version = version;
         this.process = process;
         this.url = url;
         this.rest = rest;
         this.startup = startup;
         this.security = security;
+        this.launch = launch;
     }
 
     /** The 7.x node (version from pom property {@code service.es7.version}). */
@@ -78,16 +83,37 @@ public final class ElasticsearchService {
         return get(ServiceProcess.requiredProperty("service.es8.version"));
     }
 
+    /** The 9.x node (version from pom property {@code service.es9.version}); runs on a Java 21+ (see {@link #javaHomeFor}). */
+    public static ElasticsearchService es9() {
+        return get(ServiceProcess.requiredProperty("service.es9.version"));
+    }
+
     /** The secured 8.x node: https with its own CA, basic auth and API keys (see the class comment). */
     public static ElasticsearchService es8Secured() {
         return get(ServiceProcess.requiredProperty("service.es8.version"), true);
     }
 
-    /** Both nodes, for parameterised tests: {@code @MethodSource("org.smtpdetect.testing.ElasticsearchService#versions")}. */
+    /** Every supported major, for parameterised tests: {@code @MethodSource("org.smtpdetect.testing.ElasticsearchService#versions")}. */
     public static Stream<String> versions() {
         return Stream.of(ServiceProcess.requiredProperty("service.es7.version"),
-                ServiceProcess.requiredProperty("service.es8.version"));
+                ServiceProcess.requiredProperty("service.es8.version"),
+                ServiceProcess.requiredProperty("service.es9.version"));
     }
+
+    /** The newest version the tests run. */
+    public static String newestVersion() {
+        return ServiceProcess.requiredProperty("service.es9.version");
+    }
+
+    /**
+     * A node of its own for one test, which may {@link #kill()} and {@link #restart()} it: not shared, not reused.
+     * Stop it with {@link #stop()} (or leave it to the JVM's exit).
+     */
+    public static ElasticsearchService dedicated(String version) {
+        return start(version, false, "esd-" + DEDICATED.incrementAndGet() + "-");
+    }
+
+    private static final java.util.concurrent.atomic.AtomicInteger DEDICATED = new java.util.concurrent.atomic.AtomicInteger();
 
     /** The node of the given version (one of {@link #versions()}), started on first call. */
     public static ElasticsearchService get(String version) {
@@ -98,7 +124,7 @@ public final class ElasticsearchService {
         String key = (secured ? "secured-" : "") + version;
         ElasticsearchService es = RUNNING.get(key);
         if (es == null || !es.process.isAlive()) {
-            es = start(version, secured);
+            es = start(version, secured, secured ? "es-secured-" : "es-");
             RUNNING.put(key, es);
         }
         return es;
@@ -151,12 +177,42 @@ public final class ElasticsearchService {
         return startup;
     }
 
+    /** SIGKILL to the node and its children, as a crash or an OOM kill would end it; returns when it is gone. */
+    public void kill() {
+        process.kill();
+    }
+
+    /** Starts the node again on the same port, data and config after {@link #kill()}; returns once it is ready. */
+    public Duration restart() {
+        if (process.isAlive()) throw new IllegalStateException(this + " is still running");
+        long t0 = System.nanoTime();
+        process = ServiceProcess.start(launch.name(), launch.runDir(), launch.command(), launch.env());
+        process.awaitReady(Duration.ofSeconds(120), this::healthy);
+        return Duration.ofNanos(System.nanoTime() - t0);
+    }
+
+    /** Stops the node (TERM, then KILL). */
+    public void stop() {
+        RUNNING.values().remove(this);
+        process.stop();
+    }
+
+    public boolean isRunning() {
+        return process.isAlive();
+    }
+
+    // The 8.x+ integ-test distributions have no handler for GET / (405): readiness is the cluster health.
+    private boolean healthy() {
+        return rest.get("/_cluster/health?wait_for_status=yellow&timeout=1s").status() == 200;
+    }
+
     @Override
     public String toString() {
         return "Elasticsearch " + version + (security != null ? " (secured)" : "");
     }
 
-    private static ElasticsearchService start(String version, boolean secured) {
+    /** {@code runDirPrefix}: run directories of earlier JVMs with the same prefix are reaped, so each kind has its own. */
+    private static ElasticsearchService start(String version, boolean secured, String runDirPrefix) {
         long t0 = System.nanoTime();
         Path home = Path.of(ServiceProcess.requiredProperty("service.es.dir"), "elasticsearch-" + version);
         if (!Files.isExecutable(home.resolve("bin/elasticsearch"))) {
@@ -178,12 +234,12 @@ public final class ElasticsearchService {
             }
         }
         // Not "es-<version>-secured": starting the plain node would take that for an earlier run's leftover.
-        Path runDir = ServiceProcess.newRunDir(workDir, (secured ? "es-secured-" : "es-") + version);
+        Path runDir = ServiceProcess.newRunDir(workDir, runDirPrefix + version);
         int port = ServiceProcess.freePort();
         try {
             Path config = prepareConfig(home, runDir);
             Map<String, String> env = new HashMap<>(Map.of(
-                    "ES_JAVA_HOME", System.getProperty("java.home"),
+                    "ES_JAVA_HOME", javaHomeFor(version),
                     "ES_PATH_CONF", config.toString()));
             Security security = null;
             Path esHome = home;
@@ -212,21 +268,66 @@ public final class ElasticsearchService {
             }
             env.put("ES_JAVA_OPTS", "-Xms512m -Xmx512m");
             env.put("ES_TMPDIR", runDir.resolve("tmp").toString());
-            ServiceProcess process = ServiceProcess.start("elasticsearch " + version + (secured ? " secured" : ""),
-                    runDir, cmd, env);
+            Launch launch = new Launch("elasticsearch " + version + (secured ? " secured" : ""), runDir, List.copyOf(cmd), Map.copyOf(env));
+            ServiceProcess process = ServiceProcess.start(launch.name(), runDir, launch.command(), launch.env());
             String url = (secured ? "https" : "http") + "://127.0.0.1:" + port;
             EsRest rest = secured
                     ? new EsRest(url, ElasticsearchClients.sslContext(Files.readString(security.caFile())),
                             "Basic " + Base64.getEncoder().encodeToString((SUPERUSER + ":" + security.password())
                                     .getBytes(StandardCharsets.UTF_8)))
                     : new EsRest(url);
-            // The 8.x integ-test distribution has no handler for GET / (405): wait on the cluster health instead.
-            process.awaitReady(Duration.ofSeconds(120),
-                    () -> rest.get("/_cluster/health?wait_for_status=yellow&timeout=1s").status() == 200);
-            return new ElasticsearchService(version, process, url, rest, Duration.ofNanos(System.nanoTime() - t0), security);
+            ElasticsearchService es = new ElasticsearchService(version, process, url, rest, null, security, launch);
+            process.awaitReady(Duration.ofSeconds(120), es::healthy);
+            return new ElasticsearchService(version, process, url, rest, Duration.ofNanos(System.nanoTime() - t0), security, launch);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+    }
+
+    /**
+     * The JDK to run {@code version} on: this JVM's for 7.x and 8.x; for 9.x (which needs Java 21+) {@code ES_JAVA_HOME}
+     * if set, else the newest JDK of 21 or later under {@code /usr/lib/jvm}. No such JDK fails with what to install:
+     * the 9.x tests are never skipped.
+     */
+    static String javaHomeFor(String version) {
+        int major = Integer.parseInt(version.substring(0, version.indexOf('.')));
+        if (major < 9) return System.getProperty("java.home");
+        String configured = System.getenv("ES_JAVA_HOME");
+        if (configured != null && !configured.isBlank()) return configured;
+        if (Runtime.version().feature() >= 21) return System.getProperty("java.home");
+        Path best = null;
+        int bestFeature = 0;
+        try (Stream<Path> jdks = Files.list(Path.of("/usr/lib/jvm"))) {
+            for (Path jdk : (Iterable<Path>) jdks::iterator) {
+                int feature = javaFeatureVersion(jdk);
+                if (feature >= 21 && feature > bestFeature && Files.isExecutable(jdk.resolve("bin/java"))) {
+                    best = jdk;
+                    bestFeature = feature;
+                }
+            }
+        } catch (IOException noJvmDirectory) {
+            // fall through to the error below
+        }
+        if (best == null) {
+            throw new IllegalStateException("Elasticsearch " + version + " needs Java 21 or later: set ES_JAVA_HOME to such"
+                    + " a JDK or install one under /usr/lib/jvm (this JVM is Java " + Runtime.version().feature() + ")");
+        }
+        return best.toString();
+    }
+
+    /** {@code JAVA_VERSION} of a JDK's {@code release} file, 0 when unreadable. */
+    private static int javaFeatureVersion(Path jdk) {
+        try {
+            for (String line : Files.readAllLines(jdk.resolve("release"))) {
+                if (line.startsWith("JAVA_VERSION=")) {
+                    String v = line.substring("JAVA_VERSION=".length()).replace("\"", "");
+                    return Integer.parseInt(v.split("[.+-]")[0]);
+                }
+            }
+        } catch (IOException | RuntimeException unreadable) {
+            // not a JDK we can use
+        }
+        return 0;
     }
 
     /**

@@ -1,6 +1,5 @@
 package org.smtpdetect.connectors.elasticsearch;
 
-import java.io.IOException;
 import java.util.concurrent.atomic.AtomicLong;
 import org.apache.flink.streaming.connectors.elasticsearch.ElasticsearchApiCallBridge;
 import org.apache.flink.streaming.connectors.elasticsearch.ElasticsearchSinkBase;
@@ -12,34 +11,40 @@ import org.elasticsearch.action.bulk.BulkProcessor;
 import org.elasticsearch.action.delete.DeleteRequest;
 import org.elasticsearch.action.index.IndexRequest;
 import org.elasticsearch.action.update.UpdateRequest;
-import org.elasticsearch.client.Request;
-import org.elasticsearch.client.RequestOptions;
-import org.elasticsearch.client.ResponseException;
 import org.elasticsearch.client.RestHighLevelClient;
 import org.elasticsearch.common.unit.TimeValue;
 
 /**
- * The connector's 7.x call bridge, with our client configuration and a start-up check that does not depend on
- * {@code HEAD /}: that needs the {@code monitor} privilege a least-privilege writer key lacks, and Elasticsearch
- * builds without the root endpoint (the 8.x integ-test distribution) answer it with 405.
+ * The connector's call bridge with our client: our REST client configuration, bulks sent by {@link RestBulkCall}
+ * (plain JSON, any of 7.17, 8.x and 9.x), and retries left to the {@link DocumentWriter}'s {@link RetryQueue}
+ * rather than the bulk processor's own backoff (which only retries 429 items and blocks the flushing thread
+ * meanwhile). The high-level client is only the connector's handle on the low-level one.
+ *
+ * <p>It also hands the writer what the connector creates in {@code open()}: the REST client (for the retry timer
+ * and the outage monitor) and the sink's request indexer (so retries count as pending for the checkpoint flush).
+ * The bridge and the writer travel in one serialized sink, so they stay linked in the task.
  */
 final class ClientBridge implements ElasticsearchApiCallBridge<RestHighLevelClient> {
     private static final long serialVersionUID = 1L;
 
     private final ElasticsearchSinkConfig cfg;
+    private final DocumentWriter writer;
 
-    ClientBridge(ElasticsearchSinkConfig cfg) {
+    ClientBridge(ElasticsearchSinkConfig cfg, DocumentWriter writer) {
         this.cfg = cfg;
+        this.writer = writer;
     }
 
     @Override
     public RestHighLevelClient createClient() {
-        return new RestHighLevelClient(ElasticsearchClients.restClientBuilder(cfg));
+        RestHighLevelClient client = new RestHighLevelClient(ElasticsearchClients.restClientBuilder(cfg));
+        writer.start(client.getLowLevelClient());
+        return client;
     }
 
     @Override
     public BulkProcessor.Builder createBulkProcessorBuilder(RestHighLevelClient client, BulkProcessor.Listener listener) {
-        return BulkProcessor.builder((request, done) -> client.bulkAsync(request, RequestOptions.DEFAULT, done), listener);
+        return BulkProcessor.builder(new RestBulkCall(client.getLowLevelClient(), writer.monitor(), writer.retries()), listener);
     }
 
     @Override
@@ -54,32 +59,19 @@ final class ClientBridge implements ElasticsearchApiCallBridge<RestHighLevelClie
 
     @Override
     public void configureBulkProcessorBackoff(BulkProcessor.Builder builder, ElasticsearchSinkBase.BulkFlushBackoffPolicy policy) {
-        if (policy == null) {
-            builder.setBackoffPolicy(BackoffPolicy.noBackoff());
-            return;
-        }
-        TimeValue delay = TimeValue.timeValueMillis(policy.getDelayMillis());
-        builder.setBackoffPolicy(policy.getBackoffType() == ElasticsearchSinkBase.FlushBackoffType.CONSTANT
-                ? BackoffPolicy.constantBackoff(delay, policy.getMaxRetryCount())
-                : BackoffPolicy.exponentialBackoff(delay, policy.getMaxRetryCount()));
+        builder.setBackoffPolicy(BackoffPolicy.noBackoff());
     }
 
-    /** Fails on unreachable nodes, rejected credentials and server errors; any other answer means reachable. */
+    /**
+     * Nothing to check here: the job checks the cluster once at start-up ({@link ElasticsearchClients#checkCluster}),
+     * and a subtask that (re)starts during an outage must wait for the nodes, not fail the job again.
+     */
     @Override
-    public void verifyClientConnection(RestHighLevelClient client) throws IOException {
-        int status;
-        try {
-            status = client.getLowLevelClient().performRequest(new Request("HEAD", "/")).getStatusLine().getStatusCode();
-        } catch (ResponseException e) {
-            status = e.getResponse().getStatusLine().getStatusCode();
-        }
-        if (status == 401) throw new IOException("Elasticsearch " + cfg.hosts + " rejected the credentials (401)");
-        if (status >= 500) throw new IOException("Elasticsearch " + cfg.hosts + " answered " + status);
-    }
+    public void verifyClientConnection(RestHighLevelClient client) {}
 
     @Override
     public RequestIndexer createBulkProcessorIndexer(BulkProcessor bulkProcessor, boolean flushOnCheckpoint, AtomicLong pending) {
-        return new RequestIndexer() {
+        RequestIndexer indexer = new RequestIndexer() {
             @Override
             public void add(DeleteRequest... requests) {
                 addAll(requests);
@@ -102,5 +94,7 @@ final class ClientBridge implements ElasticsearchApiCallBridge<RestHighLevelClie
                 }
             }
         };
+        writer.attach(indexer);
+        return indexer;
     }
 }

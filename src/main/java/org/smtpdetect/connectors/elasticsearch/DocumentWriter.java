@@ -1,9 +1,9 @@
 package org.smtpdetect.connectors.elasticsearch;
 
 import java.io.IOException;
-import java.util.Collections;
-import java.util.Map;
-import java.util.WeakHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
 import org.apache.flink.api.common.functions.RuntimeContext;
 import org.apache.flink.metrics.Counter;
 import org.apache.flink.metrics.MetricGroup;
@@ -16,6 +16,7 @@ import org.elasticsearch.action.ActionRequest;
 import org.elasticsearch.action.DocWriteRequest;
 import org.elasticsearch.action.index.IndexRequest;
 import org.elasticsearch.client.ResponseException;
+import org.elasticsearch.client.RestClient;
 import org.elasticsearch.common.xcontent.XContentType;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -29,9 +30,10 @@ import org.smtpdetect.connectors.SinkDocument;
  * <ul>
  *   <li>409 on a {@link WriteMode#CREATE}: the document exists, i.e. it was written before. Counted in
  *       {@code sinkDuplicates}, not an error.
- *   <li>429, 5xx, connection failures: retried up to the configured backoff retries with the backoff delay
- *       (counted in {@code sinkRetried}); after that the sink fails and Flink restarts the job from its last
- *       checkpoint, which {@link WriteMode#CREATE} makes safe to replay.
+ *   <li>429, 5xx, connection failures: re-sent by the {@link RetryQueue}'s timer after an exponential backoff
+ *       (counted in {@code sinkRetried}), without limit by default; with a limit, the sink fails after it and
+ *       Flink restarts the job from its last checkpoint, which {@link WriteMode#CREATE} makes safe to replay.
+ *       The {@link OutageMonitor} logs the outage once and re-sends everything as soon as the nodes answer.
  *   <li>Other item failures (mapping errors, bad requests) and documents without the id CREATE needs: logged at
  *       WARN, counted in {@code sinkRejected} and handed to the {@link RejectedDocumentHandler}; the job goes on.
  *   <li>A whole bulk refused for other reasons (401/403, unparseable response): fails the sink.
@@ -40,28 +42,70 @@ import org.smtpdetect.connectors.SinkDocument;
 final class DocumentWriter implements ElasticsearchSinkFunction<SinkDocument>, ActionRequestFailureHandler {
     private static final long serialVersionUID = 1L;
     private static final Logger LOG = LoggerFactory.getLogger(DocumentWriter.class);
-    private static final long MAX_BACKOFF_MILLIS = 60_000;
+    /** How often unreachable nodes are asked whether they answer again. */
+    static final long PROBE_INTERVAL_MILLIS = 1000;
 
     private final String index;
     private final WriteMode mode;
-    private final ElasticsearchSinkConfig.BackoffType backoffType;
+    private final String target;
     private final int maxRetries;
     private final long backoffDelayMillis;
+    private final long maxBackoffMillis;
     private final RejectedDocumentHandler rejectedHandler;
 
     private transient Counter rejected;
     private transient Counter duplicates;
     private transient Counter retried;
-    /** Retries per request; weak, so a request forgets its count once written. */
-    private transient Map<ActionRequest, Integer> attempts;
+    private transient ScheduledExecutorService timer;
+    private transient OutageMonitor monitor;
+    private transient RetryQueue retries;
+    /** The sink's own indexer (counts pending requests for the checkpoint flush); set once the processor exists. */
+    private transient volatile RequestIndexer liveIndexer;
 
     DocumentWriter(ElasticsearchSinkConfig cfg, String index, WriteMode mode, RejectedDocumentHandler rejectedHandler) {
         this.index = index;
         this.mode = mode;
-        this.backoffType = cfg.backoffType;
+        this.target = String.join(",", cfg.hosts) + " (" + index + ")";
         this.maxRetries = cfg.backoffType == ElasticsearchSinkConfig.BackoffType.NONE ? 0 : cfg.backoffRetries;
-        this.backoffDelayMillis = cfg.backoffDelayMillis;
+        this.backoffDelayMillis = cfg.backoffType == ElasticsearchSinkConfig.BackoffType.NONE ? 0 : cfg.backoffDelayMillis;
+        this.maxBackoffMillis = cfg.backoffType == ElasticsearchSinkConfig.BackoffType.CONSTANT ? cfg.backoffDelayMillis : cfg.maxBackoffMillis;
         this.rejectedHandler = rejectedHandler;
+    }
+
+    /**
+     * Called by the call bridge when the sink creates its client: the retry timer and the outage monitor. Two timer
+     * threads: handing a document back to the bulk processor can block while another thread flushes a bulk, and the
+     * probe that ends an outage must not wait behind it.
+     */
+    void start(RestClient client) {
+        ScheduledThreadPoolExecutor executor = new ScheduledThreadPoolExecutor(2, r -> {
+            Thread t = Executors.defaultThreadFactory().newThread(r);
+            t.setName("elasticsearch-retry-" + index);
+            t.setDaemon(true);
+            return t;
+        });
+        executor.setRemoveOnCancelPolicy(true);
+        timer = executor;
+        monitor = new OutageMonitor(target, client, timer, PROBE_INTERVAL_MILLIS, maxBackoffMillis);
+        retries = new RetryQueue(RetryQueue.Timer.of(timer), this::resend, maxRetries, backoffDelayMillis, maxBackoffMillis);
+        monitor.watch(retries);
+    }
+
+    /** Called by the call bridge once the sink's bulk processor and its indexer exist. */
+    void attach(RequestIndexer indexer) {
+        this.liveIndexer = indexer;
+    }
+
+    OutageMonitor monitor() {
+        return monitor;
+    }
+
+    RetryQueue retries() {
+        return retries;
+    }
+
+    private void resend(DocWriteRequest<?> request) {
+        liveIndexer.add((IndexRequest) request);
     }
 
     @Override
@@ -70,7 +114,18 @@ final class DocumentWriter implements ElasticsearchSinkFunction<SinkDocument>, A
         rejected = metrics.counter("sinkRejected", new ThreadSafeSimpleCounter());
         duplicates = metrics.counter("sinkDuplicates", new ThreadSafeSimpleCounter());
         retried = metrics.counter("sinkRetried", new ThreadSafeSimpleCounter());
-        attempts = Collections.synchronizedMap(new WeakHashMap<>());
+        metrics.gauge("sinkWaitingRetries", () -> retries == null ? 0 : retries.waiting());
+    }
+
+    @Override
+    public void close() {
+        if (retries == null) return;
+        int dropped = retries.close();
+        timer.shutdownNow();
+        if (dropped > 0) {
+            LOG.warn("Elasticsearch sink {} closed with {} documents waiting to be retried; they are written again when the job"
+                    + " resumes from its last checkpoint", target, dropped);
+        }
     }
 
     @Override
@@ -89,22 +144,18 @@ final class DocumentWriter implements ElasticsearchSinkFunction<SinkDocument>, A
     }
 
     @Override
-    public void onFailure(ActionRequest action, Throwable failure, int itemStatus, RequestIndexer indexer) throws Throwable {
+    public void onFailure(ActionRequest action, Throwable failure, int itemStatus, RequestIndexer ignored) throws Throwable {
         IndexRequest request = (IndexRequest) action;
         int status = itemStatus >= 0 ? itemStatus : httpStatus(failure);
-        if (status == 409 && request.opType() == DocWriteRequest.OpType.CREATE) {
-            duplicates.inc();
-            return;
-        }
         boolean connectionFailure = itemStatus < 0 && status < 0 && hasCause(failure, IOException.class);
         if (status == 429 || status >= 500 || connectionFailure) {
-            int attempt = attempts.merge(request, 1, Integer::sum);
-            if (attempt > maxRetries) {
-                throw new IOException("Elasticsearch write to " + index + " still failing after " + maxRetries + " retries", failure);
-            }
+            retries.schedule(request, failure);
             retried.inc();
-            Thread.sleep(backoffMillis(attempt));
-            indexer.add(request);
+            return;
+        }
+        retries.settled(request);
+        if (status == 409 && request.opType() == DocWriteRequest.OpType.CREATE) {
+            duplicates.inc();
             return;
         }
         if (itemStatus < 0) {
@@ -124,12 +175,6 @@ final class DocumentWriter implements ElasticsearchSinkFunction<SinkDocument>, A
         } catch (Exception e) {
             throw new IllegalStateException("rejected-document handler failed for " + doc, e);
         }
-    }
-
-    private long backoffMillis(int attempt) {
-        long delay = backoffType == ElasticsearchSinkConfig.BackoffType.EXPONENTIAL
-                ? backoffDelayMillis << Math.min(attempt - 1, 20) : backoffDelayMillis;
-        return Math.min(delay, MAX_BACKOFF_MILLIS);
     }
 
     /** The HTTP status behind a bulk-level failure, or -1 when there was no response. */

@@ -17,10 +17,8 @@ import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLException;
 import javax.net.ssl.TrustManagerFactory;
 import org.apache.http.Header;
-import org.apache.http.HttpEntityEnclosingRequest;
 import org.apache.http.HttpHeaders;
 import org.apache.http.HttpHost;
-import org.apache.http.HttpRequestInterceptor;
 import org.apache.http.message.BasicHeader;
 import org.apache.http.util.EntityUtils;
 import org.elasticsearch.client.ResponseException;
@@ -28,20 +26,12 @@ import org.elasticsearch.client.RestClient;
 import org.elasticsearch.client.RestClientBuilder;
 
 /**
- * Low-level REST clients configured from an {@link ElasticsearchSinkConfig}: hosts, basic auth or API key,
- * TLS trust, and the REST API compatibility headers that let the 7.10 client the Flink connector is built on
- * talk to Elasticsearch 8.
- *
- * <p>Every request declares {@code compatible-with=7} ({@code Accept} and {@code Content-Type}, the way the
- * 7.17 high-level client does in compatibility mode): an 8.x node then answers in the 7.x format the client
- * parses (without it, bulk responses lack {@code _type} and the client fails with "Unable to parse response
- * body"). 7.11+ nodes accept these media types too, so the sink needs no version detection; 7.10 and older
- * are not supported.
+ * Low-level REST clients configured from an {@link ElasticsearchSinkConfig}: hosts, basic auth or API key, TLS
+ * trust. Requests are plain JSON: the bulk call ({@link RestBulkCall}), the templates and the start-up checks use
+ * nothing whose wire format differs between 7.17, 8.x and 9.x, so no REST compatibility headers are sent (9.x
+ * refuses the {@code compatible-with=7} ones the 7.x client needs elsewhere).
  */
 public final class ElasticsearchClients {
-    static final String COMPATIBLE_JSON = "application/vnd.elasticsearch+json;compatible-with=7";
-    static final String COMPATIBLE_NDJSON = "application/vnd.elasticsearch+x-ndjson;compatible-with=7";
-
     private ElasticsearchClients() {}
 
     /** A low-level client for the configured hosts; close it when done. */
@@ -66,22 +56,43 @@ public final class ElasticsearchClients {
         }
         builder.setDefaultHeaders(headers.toArray(Header[]::new));
         SSLContext ssl = cfg.caCertificatePem == null ? null : sslContext(cfg.caCertificatePem);
-        builder.setHttpClientConfigCallback(http -> {
-            http.addInterceptorLast(COMPATIBILITY_HEADERS);
-            return ssl == null ? http : http.setSSLContext(ssl);
-        });
+        if (ssl != null) builder.setHttpClientConfigCallback(http -> http.setSSLContext(ssl));
         return builder;
     }
 
-    /** Rewrites the media types the 7.10 client sets (after the entity's Content-Type has been added). */
-    private static final HttpRequestInterceptor COMPATIBILITY_HEADERS = (request, context) -> {
-        request.setHeader(HttpHeaders.ACCEPT, COMPATIBLE_JSON);
-        if (request instanceof HttpEntityEnclosingRequest && ((HttpEntityEnclosingRequest) request).getEntity() != null) {
-            Header contentType = request.getFirstHeader(HttpHeaders.CONTENT_TYPE);
-            String type = contentType == null ? "" : contentType.getValue();
-            request.setHeader(HttpHeaders.CONTENT_TYPE, type.startsWith("application/x-ndjson") ? COMPATIBLE_NDJSON : COMPATIBLE_JSON);
+    /**
+     * The start-up check: reads the cluster's version ({@link ElasticsearchVersion#detect}) and fails with one line
+     * naming the hosts and what to do when they cannot be reached, refuse the credentials, do not trust the
+     * certificate or run a version this sink does not support.
+     */
+    public static ElasticsearchVersion checkCluster(ElasticsearchSinkConfig cfg) {
+        String hosts = String.join(",", cfg.hosts);
+        ElasticsearchVersion version;
+        try (RestClient client = restClient(cfg)) {
+            version = ElasticsearchVersion.detect(client);
+        } catch (ElasticsearchVersion.UnsupportedServerException e) {
+            throw new IllegalArgumentException("Elasticsearch " + hosts + ": " + e.getMessage() + "; this job supports "
+                    + ElasticsearchVersion.SUPPORTED, e);
+        } catch (IOException e) {
+            IOException explained = explain(e, cfg);
+            if (explained != e) throw new IllegalArgumentException(explained.getMessage(), e);
+            throw new IllegalArgumentException("cannot reach Elasticsearch " + hosts + ": " + rootMessage(e)
+                    + " (check --es.hosts and that the nodes are up)", e);
         }
-    };
+        if (!version.isSupported()) {
+            throw new IllegalArgumentException("Elasticsearch " + hosts + " runs " + version + ", which this job does not support;"
+                    + " it supports " + ElasticsearchVersion.SUPPORTED);
+        }
+        return version;
+    }
+
+    /** The innermost cause's message, named by its class when it has none (connection refused has one). */
+    static String rootMessage(Throwable e) {
+        Throwable root = e;
+        while (root.getCause() != null && root.getCause() != root) root = root.getCause();
+        if (root instanceof java.net.ConnectException) return "connection refused";
+        return root.getMessage() == null ? root.getClass().getSimpleName() : root.getMessage();
+    }
 
     /**
      * {@code e} from a request made with {@code cfg}, reworded when the cause is the set-up: credentials rejected

@@ -8,7 +8,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
-import java.util.Map;
 import java.util.Objects;
 
 /**
@@ -22,7 +21,7 @@ import java.util.Objects;
  *         .build();
  * }</pre>
  *
- * Or from job parameters with {@link #fromParameters(Map)}.
+ * The job builds it from its options ({@code StreamingJob.elasticsearch}).
  */
 public final class ElasticsearchSinkConfig implements Serializable {
     private static final long serialVersionUID = 1L;
@@ -34,6 +33,9 @@ public final class ElasticsearchSinkConfig implements Serializable {
     /** Delay between retries of a bulk or document that failed transiently (429, 5xx, connection). */
     public enum BackoffType { NONE, CONSTANT, EXPONENTIAL }
 
+    /** {@link #backoffRetries} value: retry until Elasticsearch accepts the document. */
+    public static final int UNLIMITED_RETRIES = -1;
+
     public final List<String> hosts;
     public final String username;
     public final String password;
@@ -44,8 +46,11 @@ public final class ElasticsearchSinkConfig implements Serializable {
     public final int bulkMaxActions;
     public final long bulkFlushIntervalMillis;
     public final BackoffType backoffType;
+    /** Retries of one document before the sink fails, or {@link #UNLIMITED_RETRIES}. */
     public final int backoffRetries;
     public final long backoffDelayMillis;
+    /** Longest delay between two retries of one document, however many failed before. */
+    public final long maxBackoffMillis;
     public final String alertsIndex;
     public final String executionsIndex;
     public final String deadLettersIndex;
@@ -62,7 +67,8 @@ public final class ElasticsearchSinkConfig implements Serializable {
         if ((b.username == null) != (b.password == null)) throw new IllegalArgumentException("basic auth needs username and password");
         if (b.bulkMaxActions < 1) throw new IllegalArgumentException("bulk max actions must be positive");
         if (b.bulkFlushIntervalMillis < 1) throw new IllegalArgumentException("bulk flush interval must be positive");
-        if (b.backoffRetries < 0 || b.backoffDelayMillis < 0) throw new IllegalArgumentException("negative backoff");
+        if (b.backoffRetries < UNLIMITED_RETRIES || b.backoffDelayMillis < 0) throw new IllegalArgumentException("negative backoff");
+        if (b.maxBackoffMillis < b.backoffDelayMillis) throw new IllegalArgumentException("max backoff below the backoff delay");
         this.hosts = List.copyOf(b.hosts);
         this.username = b.username;
         this.password = b.password;
@@ -73,6 +79,7 @@ public final class ElasticsearchSinkConfig implements Serializable {
         this.backoffType = Objects.requireNonNull(b.backoffType);
         this.backoffRetries = b.backoffRetries;
         this.backoffDelayMillis = b.backoffDelayMillis;
+        this.maxBackoffMillis = b.maxBackoffMillis;
         this.alertsIndex = requireIndexName(b.alertsIndex);
         this.executionsIndex = requireIndexName(b.executionsIndex);
         this.deadLettersIndex = requireIndexName(b.deadLettersIndex);
@@ -86,7 +93,8 @@ public final class ElasticsearchSinkConfig implements Serializable {
     public String toString() {
         return "ElasticsearchSinkConfig{hosts=" + hosts + ", auth=" + (apiKey != null ? "api-key" : username != null ? "basic:" + username : "none")
                 + ", ca=" + (caCertificatePem != null) + ", bulk=" + bulkMaxActions + "/" + bulkFlushIntervalMillis + "ms, backoff="
-                + backoffType + "x" + backoffRetries + "/" + backoffDelayMillis + "ms, indices=" + alertsIndex + "," + executionsIndex
+                + backoffType + "x" + (backoffRetries == UNLIMITED_RETRIES ? "unlimited" : backoffRetries) + "/" + backoffDelayMillis + "-"
+                + maxBackoffMillis + "ms, indices=" + alertsIndex + "," + executionsIndex
                 + "," + deadLettersIndex + "}";
     }
 
@@ -98,7 +106,10 @@ public final class ElasticsearchSinkConfig implements Serializable {
         return name;
     }
 
-    /** Builder with the defaults: bulk of 1000 actions flushed at least every second, 5 exponential retries from 100 ms. */
+    /**
+     * Builder with the defaults: bulk of 1000 actions flushed at least every second; retries without limit,
+     * exponential from 100 ms, at most 30 s apart.
+     */
     public static final class Builder {
         private List<String> hosts = List.of();
         private String username;
@@ -108,8 +119,9 @@ public final class ElasticsearchSinkConfig implements Serializable {
         private int bulkMaxActions = 1000;
         private long bulkFlushIntervalMillis = 1000;
         private BackoffType backoffType = BackoffType.EXPONENTIAL;
-        private int backoffRetries = 5;
+        private int backoffRetries = UNLIMITED_RETRIES;
         private long backoffDelayMillis = 100;
+        private long maxBackoffMillis = 30_000;
         private String alertsIndex = DEFAULT_ALERTS_INDEX;
         private String executionsIndex = DEFAULT_EXECUTIONS_INDEX;
         private String deadLettersIndex = DEFAULT_DEAD_LETTERS_INDEX;
@@ -158,10 +170,17 @@ public final class ElasticsearchSinkConfig implements Serializable {
             return this;
         }
 
+        /** {@code retries} may be {@link #UNLIMITED_RETRIES}. */
         public Builder backoff(BackoffType type, int retries, long delayMillis) {
             this.backoffType = type;
             this.backoffRetries = retries;
             this.backoffDelayMillis = delayMillis;
+            return this;
+        }
+
+        /** Caps the exponential backoff (default 30 s), so that recovery after a long outage takes seconds. */
+        public Builder maxBackoffMillis(long millis) {
+            this.maxBackoffMillis = millis;
             return this;
         }
 

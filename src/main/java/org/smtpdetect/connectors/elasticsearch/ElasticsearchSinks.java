@@ -27,13 +27,8 @@ public final class ElasticsearchSinks {
         Map<String, String> bulk = new HashMap<>();
         bulk.put(ElasticsearchSinkBase.CONFIG_KEY_BULK_FLUSH_MAX_ACTIONS, Integer.toString(cfg.bulkMaxActions));
         bulk.put(ElasticsearchSinkBase.CONFIG_KEY_BULK_FLUSH_INTERVAL_MS, Long.toString(cfg.bulkFlushIntervalMillis));
-        boolean backoff = cfg.backoffType != ElasticsearchSinkConfig.BackoffType.NONE;
-        bulk.put(ElasticsearchSinkBase.CONFIG_KEY_BULK_FLUSH_BACKOFF_ENABLE, Boolean.toString(backoff));
-        if (backoff) {
-            bulk.put(ElasticsearchSinkBase.CONFIG_KEY_BULK_FLUSH_BACKOFF_TYPE, cfg.backoffType.name());
-            bulk.put(ElasticsearchSinkBase.CONFIG_KEY_BULK_FLUSH_BACKOFF_RETRIES, Integer.toString(cfg.backoffRetries));
-            bulk.put(ElasticsearchSinkBase.CONFIG_KEY_BULK_FLUSH_BACKOFF_DELAY, Long.toString(cfg.backoffDelayMillis));
-        }
+        // Retries are the writer's (RetryQueue), not the bulk processor's.
+        bulk.put(ElasticsearchSinkBase.CONFIG_KEY_BULK_FLUSH_BACKOFF_ENABLE, "false");
         return new ElasticsearchDocumentSink(cfg, bulk, new DocumentWriter(cfg, index, mode, rejected));
     }
 }
