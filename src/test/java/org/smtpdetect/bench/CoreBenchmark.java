@@ -113,7 +113,7 @@ public class CoreBenchmark {
                 for (int m = 0; m < METHODS.length; m++) {
                     RunResult result = run(cli, METHODS[m], mix);
                     rate[m] = result.getPrimaryResult().getScore();
-                    Result norm = result.getSecondaryResults().get("gc.alloc.rate.norm");
+                    Result<?> norm = result.getSecondaryResults().get("gc.alloc.rate.norm");
                     bytes[m] = norm == null ? Double.NaN : norm.getScore();
                 }
                 rates.computeIfAbsent(mix, k -> new ArrayList<>()).add(rate);

@@ -330,7 +330,7 @@ public final class EndToEndBenchmark {
         conf.setString("metrics.reporter.events-read.factory.class", EventsReadReporter.Factory.class.getName());
         StreamExecutionEnvironment env = StreamExecutionEnvironment.createLocalEnvironment(parallelism, conf);
         env.enableCheckpointing(Duration.ofSeconds(30).toMillis());
-        env.getConfig().disableGenericTypes();
+        env.getConfig().getSerializerConfig().setGenericTypes(false);
         StreamingJob.define(env, settings, options);
         return env.executeAsync("SMTP to the Internet - end-to-end benchmark " + run);
     }
