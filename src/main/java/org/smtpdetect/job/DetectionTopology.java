@@ -28,7 +28,7 @@ public final class DetectionTopology {
     public static final String ALERTS_UID = "alert-documents";
     public static final String STATUS_UID = "status-documents";
     public static final String EXCEPTIONS_SOURCE_UID = "exceptions-source";
-    /** Longest a match or an alert waits in a network buffer. */
+    /** Longest a match waits in a network buffer on its way to the executions. */
     static final long MATCH_BUFFER_TIMEOUT_MS = 5;
 
     private DetectionTopology() {}
@@ -47,8 +47,8 @@ public final class DetectionTopology {
         DataStream<EvaluatedEvent> events = env.fromSource(source, watermarks, "events").uid(SOURCE_UID);
 
         List<String> ruleIds = settings.rules().stream().map(Rule::ruleId).collect(Collectors.toList());
-        // Only matches and alerts cross the network, sparse streams: their buffers are flushed after at most
-        // MATCH_BUFFER_TIMEOUT_MS instead of Flink's 100 ms, which an early alert would otherwise wait twice.
+        // Only matches cross the network, a sparse stream: its buffers are flushed after at most
+        // MATCH_BUFFER_TIMEOUT_MS instead of Flink's 100 ms, which an early alert would otherwise wait.
         SingleOutputStreamOperator<Candidate> candidates = events
                 .process(new RouteEvaluated(ruleIds, settings.spaceId()))
                 .name(ROUTE_UID).uid(ROUTE_UID)
@@ -68,13 +68,9 @@ public final class DetectionTopology {
                 .keyBy(new ByRule())
                 .connect(versions.broadcast())
                 .transform(EXECUTIONS_UID, TypeInformation.of(AlertDecision.class), new ExecutionsOperator(executions))
-                .name(EXECUTIONS_UID).uid(EXECUTIONS_UID)
-                .setBufferTimeout(MATCH_BUFFER_TIMEOUT_MS);
+                .name(EXECUTIONS_UID).uid(EXECUTIONS_UID);
 
-        // One rule is one key, so the executions run in one task; building alert documents (the costliest step
-        // per alert) is stateless and spread over every subtask.
         sinks.alerts().attach(decisions
-                .rebalance()
                 .map(new AlertDocumentFunction(settings.rules(), settings.spaceId(), settings.kibanaRuleUuids()))
                 .name(ALERTS_UID).uid(ALERTS_UID), "alerts");
         sinks.statuses().attach(decisions.getSideOutput(KibanaExecutions.STATUS)
