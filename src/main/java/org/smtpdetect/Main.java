@@ -1,6 +1,7 @@
 package org.smtpdetect;
 
 import org.smtpdetect.cli.CheckCommand;
+import org.smtpdetect.cli.RulesCommand;
 import org.smtpdetect.config.InvalidConfigurationException;
 import org.smtpdetect.config.JobOptions;
 
@@ -14,8 +15,8 @@ import java.util.Arrays;
 import java.util.List;
 
 /**
- * Entry point of the jar. {@code check ...} runs the rule tester, which needs no Flink; anything else runs the
- * detection job (on an embedded Flink when started outside a cluster).
+ * Entry point of the jar. {@code check ...} runs the rule tester and {@code rules ...} the rule linter, which need
+ * no Flink; anything else runs the detection job (on an embedded Flink when started outside a cluster).
  */
 public final class Main {
     /** Set by {@code mvn exec:java}: run the job in a child JVM whose system class path holds the project. */
@@ -30,6 +31,9 @@ public final class Main {
     public static void main(String[] args) throws Exception {
         if (args.length > 0 && args[0].equals("check")) {
             System.exit(CheckCommand.run(Arrays.copyOfRange(args, 1, args.length), System.in, System.out, System.err));
+        }
+        if (args.length > 0 && args[0].equals("rules")) {
+            System.exit(RulesCommand.run(Arrays.copyOfRange(args, 1, args.length), System.out, System.err));
         }
         if (args.length > 0 && (args[0].equals("--help") || args[0].equals("-h") || args[0].equals("help"))) {
             System.out.println(usage());
@@ -65,7 +69,7 @@ public final class Main {
             "  flink run -c org.smtpdetect.job.DetectionJob target/smtp-to-internet.jar --kafka.bootstrap-servers ... --es.hosts ...",
             "or, from the project directory, on an embedded Flink:",
             "  mvn -q exec:java -Dexec.args=\"--kafka.bootstrap-servers ... --es.hosts ...\"",
-            "'check' needs no Flink: java -jar target/smtp-to-internet.jar check events.ndjson");
+            "'check' and 'rules' need no Flink: java -jar target/smtp-to-internet.jar check events.ndjson");
 
     /** Flink and its logging API, which the shaded jar does not carry (plain {@code java -jar}). */
     static boolean flinkAvailable() {
@@ -96,6 +100,8 @@ public final class Main {
                 "",
                 "  check [--explain] [--rule FILE] FILE...   test events against the rule (no Flink needed;",
                 "        [--exceptions FILES] [--value-lists DIR]      with Kibana rule exceptions)",
+                "  rules [--field-types FILE] [--dsl] PATH... load and compile rule files or directories, one line",
+                "                                            per rule: ok or error with the reason (no Flink needed)",
                 "  (no options)                              replay the bundled sample on an embedded Flink",
                 "  --input PATH[,PATH] [--output FILE]       replay (backtest) NDJSON files or directories",
                 "  --kafka.bootstrap-servers ... --es.hosts ...   stream from Kafka to Elasticsearch",

@@ -26,7 +26,9 @@ public final class AlertDocuments {
     private final Rule rule;
     private final String spaceId;
     private final ObjectNode ruleFields;
-    /** {@link #ruleFields} serialised once, without braces: more than half of every alert's text. */
+    /** Rule fields each alert writes itself, over the rule's: the name, which a rule name override changes. */
+    private static final List<String> PER_ALERT_RULE_FIELDS = List.of("kibana.alert.rule.name");
+    /** {@link #ruleFields} but the per-alert ones, serialised once, without braces: more than half of every alert's text. */
     private final String ruleFieldsJson;
     private final AlertSource sourcePreparation = new AlertSource(AlertFieldMap.alertIndex());
 
@@ -48,7 +50,9 @@ public final class AlertDocuments {
         this.spaceId = spaceId;
         this.ruleFields = ruleFields(rule, ruleUuid);
         try {
-            String json = JSON.writeValueAsString(ruleFields);
+            ObjectNode constant = ruleFields.deepCopy();
+            constant.remove(PER_ALERT_RULE_FIELDS); // written for each alert (overrides)
+            String json = JSON.writeValueAsString(constant);
             this.ruleFieldsJson = json.substring(1, json.length() - 1);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
@@ -82,8 +86,11 @@ public final class AlertDocuments {
         } catch (IOException | ClassCastException e) {
             throw new IllegalArgumentException("alert source is not a JSON object", e);
         }
-        // Kibana builds the reason from the hit as it was, before preparing the source.
-        String reason = KibanaReason.of(raw, rule.severity(), rule.name());
+        // Kibana takes the overrides and builds the reason from the hit as it was, before preparing the source.
+        String name = AlertOverrides.ruleName(rule, raw);
+        String severity = AlertOverrides.severity(rule, raw);
+        int riskScore = AlertOverrides.riskScore(rule, raw);
+        String reason = KibanaReason.of(raw, severity, name);
         String originalTime = originalTime(raw.get("@timestamp"));
         AlertSource.Result prepared = sourcePreparation.traverse(raw);
         ObjectNode source = expand(raw);
@@ -101,9 +108,13 @@ public final class AlertDocuments {
         alert.put("kibana.alert.uuid", p.alertId());
         alert.put("kibana.alert.original_time", originalTime);
         if (withRuleFields) alert.setAll(ruleFields);
+        alert.put("kibana.alert.rule.name", name);
+        if (rule.overrides().buildingBlockType() != null) {
+            alert.put("kibana.alert.building_block_type", rule.overrides().buildingBlockType());
+        }
         alert.putArray("kibana.space_ids").add(spaceId);
-        alert.put("kibana.alert.severity", rule.severity());
-        alert.put("kibana.alert.risk_score", rule.riskScore());
+        alert.put("kibana.alert.severity", severity);
+        alert.put("kibana.alert.risk_score", riskScore);
         alert.put("kibana.alert.status", "active");
         alert.put("kibana.alert.workflow_status", "open");
         alert.putArray("kibana.alert.workflow_tags");
@@ -195,6 +206,10 @@ public final class AlertDocuments {
         o.put(p + "category", "Custom Query Rule");
         o.put(p + "producer", "siem");
         o.put(p + "enabled", true);
+        o.set(p + "severity_mapping", JSON.valueToTree(r.overrides().severityMapping()));
+        o.set(p + "risk_score_mapping", JSON.valueToTree(r.overrides().riskScoreMapping()));
+        if (r.overrides().ruleNameOverride() != null) o.put(p + "rule_name_override", r.overrides().ruleNameOverride());
+        if (r.overrides().buildingBlockType() != null) o.put(p + "building_block_type", r.overrides().buildingBlockType());
         o.set(p + "parameters", parameters(r));
         return o;
     }
@@ -223,8 +238,10 @@ public final class AlertDocuments {
         o.put("from", r.from());
         o.put("rule_id", r.ruleId());
         o.put("max_signals", r.maxSignals());
-        o.putArray("risk_score_mapping");
-        o.putArray("severity_mapping");
+        o.set("risk_score_mapping", JSON.valueToTree(r.overrides().riskScoreMapping()));
+        o.set("severity_mapping", JSON.valueToTree(r.overrides().severityMapping()));
+        if (r.overrides().ruleNameOverride() != null) o.put("rule_name_override", r.overrides().ruleNameOverride());
+        if (r.overrides().buildingBlockType() != null) o.put("building_block_type", r.overrides().buildingBlockType());
         o.set("threat", JSON.valueToTree(r.threat()));
         o.put("to", "now");
         o.set("references", JSON.valueToTree(r.references()));

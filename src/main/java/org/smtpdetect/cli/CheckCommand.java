@@ -31,12 +31,14 @@ import java.util.zip.GZIPInputStream;
  */
 public final class CheckCommand {
     static final String USAGE = String.join("\n",
-            "usage: smtp-to-internet check [--explain] [--rule FILE] [--exceptions FILE[,FILE...]] [--value-lists DIR] FILE...",
+            "usage: smtp-to-internet check [--explain] [--rule FILE] [--field-types FILE] [--exceptions FILE[,FILE...]]",
+            "                              [--value-lists DIR] FILE...",
             "  Prints one line per input line: match, no-match, excepted, or error: <reason>.",
             "  FILE is NDJSON (one event per line); '-' reads stdin; .gz files are decompressed.",
             "  --explain          also show which clauses of the query held (+) and failed (-), and the exception item",
             "                     (list id/item id \"name\") that excepted an event",
             "  --rule FILE        check another query rule (.toml, .ndjson Kibana export, .json) instead of the seed rule",
+            "  --field-types FILE add or override field types (field<TAB>mapping type[<TAB>analyzer]) for your own mappings",
             "  --exceptions FILES apply rule exceptions: Kibana exception list exports (.ndjson) or detection-rules",
             "                     exceptions (.toml), comma-separated",
             "  --value-lists DIR  directory of the value lists the exceptions reference (<list id>.txt, one value per line)");
@@ -47,6 +49,7 @@ public final class CheckCommand {
     public static int run(String[] args, InputStream stdin, PrintStream out, PrintStream err) {
         boolean explain = false;
         Path ruleFile = null;
+        Path fieldTypes = null;
         List<Path> exceptionFiles = new ArrayList<>();
         Path valueLists = null;
         List<String> inputs = new ArrayList<>();
@@ -57,6 +60,9 @@ public final class CheckCommand {
             } else if (a.equals("--rule")) {
                 if (i + 1 >= args.length) return usage(err, "--rule needs a file");
                 ruleFile = Path.of(args[++i]);
+            } else if (a.equals("--field-types")) {
+                if (i + 1 >= args.length) return usage(err, "--field-types needs a file");
+                fieldTypes = Path.of(args[++i]);
             } else if (a.equals("--exceptions")) {
                 if (i + 1 >= args.length) return usage(err, "--exceptions needs a file");
                 for (String f : args[++i].split(",")) {
@@ -82,10 +88,14 @@ public final class CheckCommand {
         try {
             List<Rule> rules = ruleFile == null ? List.of(RuleLoader.loadDefault()) : RuleLoader.load(ruleFile);
             if (rules.size() != 1) return usage(err, ruleFile + " holds " + rules.size() + " rules; check takes one");
-            ExceptionSet exceptions = ExceptionSet.compile(ExceptionSources.read(exceptionFiles, valueLists), rules, FieldTypes.ecs());
+            if (fieldTypes != null) rules = List.of(rules.get(0).withFieldTypes(FieldTypes.readOverrides(fieldTypes)));
+            ExceptionSet exceptions = ExceptionSet.compile(ExceptionSources.read(exceptionFiles, valueLists), rules, Detector.fieldTypes(rules));
             for (String w : exceptions.warnings()) err.println("warning: " + w);
             checker = new Checker(rules.get(0), exceptions, explain);
         } catch (RuleFormatException | ExceptionFormatException e) {
+            err.println("error: " + e.getMessage());
+            return 2;
+        } catch (IllegalArgumentException e) { // a bad --field-types file, named in the message
             err.println("error: " + e.getMessage());
             return 2;
         }

@@ -45,6 +45,7 @@ public final class JobOptions implements Serializable {
             new Option("caught-up-idleness", "5s", Kind.DURATION, "Once a source reader has read all its Kafka partitions to their end, a partition with no events for this long stops holding back the watermark (the most advanced one last), so the last executions of a backlog fire at once."),
             new Option("early-alerts", "false", Kind.BOOLEAN, "Alert as soon as an event is evaluated instead of when its execution closes (see README)."),
             new Option("exceptions", "", Kind.LIST, "Rule exception files, comma-separated: Kibana exception list exports (`.ndjson`) or detection-rules exceptions (`.toml`). Applied as Kibana applies them; reloaded while streaming (see README)."),
+            new Option("field-types", "", Kind.TEXT, "File of field types for your own mappings, added to or replacing the bundled table (Elastic's ECS, integration and Beats types): lines of `field<TAB>mapping type[<TAB>analyzer]`."),
             new Option("value-lists", "", Kind.TEXT, "Directory of the value lists the exceptions reference: `<list id>.txt`, one value per line, as Kibana exports them."),
             new Option("exceptions-poll-interval", "30s", Kind.DURATION, "Streaming mode: how often the exception files and value lists are read again; a change applies from the next execution."),
             new Option("space-id", "default", Kind.TEXT, "Kibana space written to `kibana.space_ids` and hashed into alert ids."),
@@ -196,6 +197,10 @@ public final class JobOptions implements Serializable {
         }
         for (String file : list("exceptions")) {
             if (!Files.isReadable(Path.of(file))) throw new IllegalArgumentException("option --exceptions: cannot read " + file);
+        }
+        String fieldTypes = text("field-types");
+        if (!fieldTypes.isEmpty() && !Files.isReadable(Path.of(fieldTypes))) {
+            throw new IllegalArgumentException("option --field-types: cannot read " + fieldTypes);
         }
         String valueLists = text("value-lists");
         if (!valueLists.isEmpty() && !Files.isDirectory(Path.of(valueLists))) {

@@ -53,6 +53,7 @@ public final class EventParser implements EventReader {
     @Override
     public ParsedEvent parse(byte[] data, int offset, int length) {
         event.reset();
+        event.source(data, offset, length); // nested queries read the nested objects from the source
         if (data == null || isBlank(data, offset, length)) {
             event.fail("empty input: expected a JSON object");
             return event;
@@ -105,6 +106,18 @@ public final class EventParser implements EventReader {
 
     static final int LEAF_CONFLICT = Integer.MIN_VALUE;
 
+    /** Every leaf value of the object the parser is at, for a flattened field queried by its own name. */
+    private String readFlattened(JsonParser p, FieldSchema.Node target) throws IOException {
+        int depth = 1;
+        while (depth > 0) {
+            JsonToken t = p.nextToken();
+            if (t == JsonToken.START_OBJECT || t == JsonToken.START_ARRAY) depth++;
+            else if (t == JsonToken.END_OBJECT || t == JsonToken.END_ARRAY) depth--;
+            else if (t.isScalarValue() && t != JsonToken.VALUE_NULL) addScalar(p, t, target);
+        }
+        return null;
+    }
+
     /**
      * The schema node a key of an object at {@code node} leads to: null when no schema field lies under it; a
      * node with slot {@link #LEAF_CONFLICT} when a dotted key goes below a leaf field
@@ -122,6 +135,14 @@ public final class EventParser implements EventReader {
             String part = dot < 0 ? key.substring(start) : key.substring(start, dot);
             n = n.children.get(part);
             if (n == null || dot < 0) return n;
+            if (n.isLeaf() && !n.isObject() && n.type == FieldType.FLATTENED) {
+                FieldSchema.Node below = new FieldSchema.Node(n.path); // a value below the field is one of its leaves
+                below.slot = n.slot;
+                below.type = n.type;
+                below.belowFlattened = true;
+                return below;
+            }
+            if (n.isLeaf() && !n.isObject() && n.type == FieldType.FLATTENED_KEY) return null; // another key
             if (n.isLeaf() && !n.isObject()) {
                 FieldSchema.Node conflict = new FieldSchema.Node(n.path);
                 conflict.slot = LEAF_CONFLICT;
@@ -135,6 +156,11 @@ public final class EventParser implements EventReader {
         switch (v) {
             case START_OBJECT:
                 if (target.isLeaf() && !target.isObject()) {
+                    if (target.type == FieldType.FLATTENED) return readFlattened(p, target);
+                    if (target.type == FieldType.FLATTENED_KEY) {
+                        p.skipChildren(); // deeper keys of the flattened field, not this one
+                        return null;
+                    }
                     return "not a document: field [" + target.path + "] holds an object where a value belongs";
                 }
                 return readObject(p, target);
@@ -147,9 +173,9 @@ public final class EventParser implements EventReader {
             case VALUE_NULL:
                 return null;
             default:
-                if (!target.isLeaf()) {
-                    return "not a document: field [" + target.path + "] holds a value (" + p.getText()
-                            + ") where an object belongs";
+                if (!target.isLeaf() || (target.type == FieldType.FLATTENED && !target.belowFlattened)) {
+                    return "not a document: field [" + target.path + "] holds a value (" + p.getText() + ") where "
+                            + (target.isLeaf() ? "a flattened field's object belongs" : "an object belongs");
                 }
                 addScalar(p, v, target);
                 return null;
@@ -165,6 +191,10 @@ public final class EventParser implements EventReader {
                     if (s.length() <= KEYWORD_IGNORE_ABOVE) values.addString(s);
                     break;
                 }
+                case WILDCARD: case TEXT: case FLATTENED: case FLATTENED_KEY:
+                    // No ignore_above; text is analysed when a query reads it.
+                    values.addString(p.getText());
+                    break;
                 case IP:
                     if (v == JsonToken.VALUE_STRING || v.isNumeric() || v.isBoolean()) {
                         if (!IpAddresses.parse(p.getText(), ip)) throw Coercions.MALFORMED;

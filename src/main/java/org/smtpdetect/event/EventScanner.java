@@ -65,6 +65,9 @@ public final class EventScanner implements EventReader {
     private final Target root;
     private final Map<FieldSchema.Node, Target> targets = new IdentityHashMap<>();
     private final Map<String, Target> conflicts = new HashMap<>();
+    private final Map<String, Target> below = new HashMap<>();
+    /** The target of each leaf field, by slot. */
+    private final Target[] bySlot;
     private final long[] ip = new long[2];
     private final AsciiView view = new AsciiView();
     private final KeywordCache keywords = new KeywordCache();
@@ -116,6 +119,7 @@ public final class EventScanner implements EventReader {
     public EventScanner(FieldSchema schema) {
         this.schema = schema;
         this.event = new ParsedEvent(schema);
+        this.bySlot = new Target[schema.size()];
         this.root = target(schema.root());
     }
 
@@ -137,6 +141,7 @@ public final class EventScanner implements EventReader {
         declined = false;
         problem = Problem.NONE;
         reason = null;
+        event.source(data, offset, length); // nested queries read the nested objects from the source
         if (data == null) {
             fail(Problem.EMPTY, "empty input");
         } else if (isBlank(data, offset, offset + length)) {
@@ -352,7 +357,14 @@ public final class EventScanner implements EventReader {
                 case '{': case '[':
                     p++;
                     if (depth == MAX_DEPTH) return fail(Problem.CONSTRAINT, "not a document: nesting depth exceeds " + MAX_DEPTH);
-                    if (target != null && (target.conflict || (c == '{' && target.leafOnly))) return objectWhereValueBelongs(target);
+                    if (target != null && (target.conflict || (c == '{' && target.leafOnly))) {
+                        if (target.conflict || (target.type != FieldType.FLATTENED && target.type != FieldType.FLATTENED_KEY)) {
+                            return objectWhereValueBelongs(target);
+                        }
+                        // A flattened field's object: every value below is one of its leaves. Below a flattened
+                        // key's own leaf lie other keys of the flattened field: skipped.
+                        target = target.type == FieldType.FLATTENED ? belowFlattened(target) : null;
+                    }
                     depth++;
                     kinds[depth] = c == '{' ? OBJECT : ARRAY;
                     nodes[depth] = target;
@@ -1044,8 +1056,15 @@ public final class EventScanner implements EventReader {
         final String path;
         /** A key that goes below the leaf field {@link #path}: the document is rejected. */
         final boolean conflict;
+        /**
+         * Below a flattened field, reached through a dotted key or inside its object: every key leads back here
+         * and every value below is one of the field's leaves.
+         */
+        final boolean belowFlattened;
         final boolean leaf;
         final boolean leafOnly;
+        /** A flattened field reached by its own name: an object (or array of objects) belongs here, no value. */
+        final boolean flattenedObject;
         final int slot;
         final FieldType type;
         Target[] children = new Target[0];
@@ -1062,13 +1081,19 @@ public final class EventScanner implements EventReader {
         final boolean[] firstBytes = new boolean[256];
 
         Target(FieldSchema.Node node, boolean conflict) {
+            this(node, conflict, false);
+        }
+
+        Target(FieldSchema.Node node, boolean conflict, boolean belowFlattened) {
             this.node = node;
             this.path = node.path;
             this.conflict = conflict;
-            this.leaf = !conflict && node.isLeaf();
-            this.leafOnly = leaf && !node.isObject();
+            this.belowFlattened = belowFlattened;
+            this.leaf = !conflict && (belowFlattened || node.isLeaf());
+            this.leafOnly = leaf && (belowFlattened || !node.isObject());
             this.slot = node.slot;
             this.type = node.type;
+            this.flattenedObject = leaf && type == FieldType.FLATTENED && !belowFlattened;
         }
 
         /** Each name's first 16 bytes as two little-endian words, zero beyond the name. */
@@ -1108,6 +1133,7 @@ public final class EventScanner implements EventReader {
     private Target target(FieldSchema.Node node) {
         Target t = new Target(node, false);
         targets.put(node, t);
+        if (node.isLeaf()) bySlot[node.slot] = t;
         int ascii = 0;
         for (String name : node.children.keySet()) {
             if (isAscii(name)) ascii++;
@@ -1147,10 +1173,12 @@ public final class EventScanner implements EventReader {
 
     /** Where the current key of an object at {@code node} leads, as {@link EventParser#resolve} decides. */
     private Target resolve(Target node) {
+        if (node.belowFlattened) return node; // keys inside a flattened field's object are its leaves' paths
         if (curKind != KEY_INPUT) {
             FieldSchema.Node n = EventParser.resolve(node.node, curText);
             if (n == null) return null;
-            return n.slot == EventParser.LEAF_CONFLICT ? conflict(n.path) : targets.get(n);
+            if (n.slot == EventParser.LEAF_CONFLICT) return conflict(n.path);
+            return n.belowFlattened ? belowFlattened(bySlot[n.slot]) : targets.get(n);
         }
         Target t = node.child(buf, curAt, curLength, curHash);
         if (t != null || curLength == 0 || !node.firstBytes[buf[curAt] & 0xFF]) return t;
@@ -1163,7 +1191,11 @@ public final class EventScanner implements EventReader {
             int length = (dot < 0 ? to : dot) - from;
             n = n.child(buf, from, length, finish(hashBytes(buf, from, length), length));
             if (n == null || dot < 0) return n;
-            if (n.leafOnly) return conflict(n.path);
+            if (n.leafOnly) {
+                if (n.type == FieldType.FLATTENED) return belowFlattened(n); // a value below it is one of its leaves
+                if (n.type == FieldType.FLATTENED_KEY) return null; // another key of the flattened field
+                return conflict(n.path);
+            }
             from = dot + 1;
             dot = indexOfDot(from, to);
         }
@@ -1171,6 +1203,11 @@ public final class EventScanner implements EventReader {
 
     private Target conflict(String leafPath) {
         return conflicts.computeIfAbsent(leafPath, p -> new Target(new FieldSchema.Node(p), true));
+    }
+
+    /** The target standing for everything below the flattened field {@code field}. */
+    private Target belowFlattened(Target field) {
+        return below.computeIfAbsent(field.path, p -> new Target(field.node, false, true));
     }
 
     private int indexOfDot(int from, int to) {
@@ -1189,7 +1226,7 @@ public final class EventScanner implements EventReader {
 
     /** The value of the string just read by {@link #readString}, for the leaf field {@code t}. */
     private boolean stringValue(Target t) {
-        if (!t.leaf) return valueWhereObjectBelongs(t);
+        if (!t.leaf || t.flattenedObject) return valueWhereObjectBelongs(t);
         FieldValues values = event.values(t.slot);
         try {
             switch (t.type) {
@@ -1199,6 +1236,9 @@ public final class EventScanner implements EventReader {
                     } else if (textLength <= EventParser.KEYWORD_IGNORE_ABOVE) {
                         values.addString(new String(text, 0, textLength));
                     }
+                    break;
+                case WILDCARD: case TEXT: case FLATTENED: case FLATTENED_KEY: // no ignore_above
+                    values.addString(textLength < 0 ? keyword(t, numStart, numEnd - numStart) : new String(text, 0, textLength));
                     break;
                 case IP:
                     if (!IpAddresses.parse(stringText(), ip)) throw Coercions.MALFORMED;
@@ -1232,10 +1272,10 @@ public final class EventScanner implements EventReader {
     }
 
     private boolean booleanValue(Target t, boolean value) {
-        if (!t.leaf) return valueWhereObjectBelongs(t);
+        if (!t.leaf || t.flattenedObject) return valueWhereObjectBelongs(t);
         FieldValues values = event.values(t.slot);
         switch (t.type) {
-            case KEYWORD:
+            case KEYWORD: case WILDCARD: case TEXT: case FLATTENED: case FLATTENED_KEY:
                 values.addString(value ? "true" : "false");
                 break;
             case BOOLEAN:
@@ -1248,13 +1288,16 @@ public final class EventScanner implements EventReader {
     }
 
     private boolean numberValue(Target t) {
-        if (!t.leaf) return valueWhereObjectBelongs(t);
+        if (!t.leaf || t.flattenedObject) return valueWhereObjectBelongs(t);
         FieldValues values = event.values(t.slot);
         int length = numEnd - numStart;
         try {
             switch (t.type) {
                 case KEYWORD:
                     if (length <= EventParser.KEYWORD_IGNORE_ABOVE) values.addString(keyword(t, numStart, length));
+                    break;
+                case WILDCARD: case TEXT: case FLATTENED: case FLATTENED_KEY:
+                    values.addString(keyword(t, numStart, length));
                     break;
                 case IP:
                     if (!IpAddresses.parse(view.of(buf, numStart, length), ip)) throw Coercions.MALFORMED;

@@ -18,6 +18,8 @@ public final class FieldSchema {
         final Map<String, Node> children = new HashMap<>();
         int slot = -1;
         FieldType type;
+        /** A key below a flattened field that the parser reached through a dotted key: its leaves are the field's. */
+        boolean belowFlattened;
 
         Node(String path) {
             this.path = path;

@@ -4,7 +4,7 @@ import java.util.Arrays;
 
 /**
  * The values one field of one event holds after indexing coercion, flattened from arrays and objects:
- * strings for keyword; longs for long, date (epoch millis) and boolean (0/1); doubles for the float family;
+ * strings for keyword, wildcard and text (text values are analysed on first use, see {@link #tokensAt}); longs for long, date (epoch millis) and boolean (0/1); doubles for the float family;
  * two longs per value for ip. Reused across events: {@link #clear()} keeps the arrays.
  */
 public final class FieldValues {
@@ -13,11 +13,14 @@ public final class FieldValues {
     private String[] strings = new String[0];
     private long[] longs = new long[0];
     private double[] doubles = new double[0];
+    private TextAnalysis.Tokens[] tokens;
+    private TextAnalysis analyzedWith;
 
     FieldValues(FieldType type) {
         this.type = type;
         switch (type) {
-            case KEYWORD: strings = new String[2]; break;
+            case KEYWORD: case WILDCARD: case FLATTENED: case FLATTENED_KEY: strings = new String[2]; break;
+            case TEXT: strings = new String[2]; tokens = new TextAnalysis.Tokens[2]; break;
             case IP: longs = new long[4]; break;
             case DOUBLE: doubles = new double[2]; break;
             default: longs = new long[2];
@@ -37,7 +40,8 @@ public final class FieldValues {
     }
 
     void clear() {
-        if (type == FieldType.KEYWORD) Arrays.fill(strings, 0, size, null);
+        if (strings.length > 0) Arrays.fill(strings, 0, size, null);
+        if (tokens != null) Arrays.fill(tokens, 0, Math.min(size, tokens.length), null);
         size = 0;
     }
 
@@ -67,6 +71,18 @@ public final class FieldValues {
         return strings[i];
     }
 
+    /** The i-th value of a text field as the field's analyzer indexes it (computed once per value). */
+    public TextAnalysis.Tokens tokensAt(int i, TextAnalysis analysis) {
+        if (analysis != analyzedWith) {
+            Arrays.fill(tokens, null);
+            analyzedWith = analysis;
+        }
+        if (tokens.length < strings.length) tokens = Arrays.copyOf(tokens, strings.length);
+        TextAnalysis.Tokens t = tokens[i];
+        if (t == null) t = tokens[i] = analysis.analyze(strings[i]);
+        return t;
+    }
+
     public long longAt(int i) {
         return longs[i];
     }
@@ -86,7 +102,7 @@ public final class FieldValues {
     /** The i-th value as Elasticsearch would display it, for explanations and alerts. */
     public String displayAt(int i) {
         switch (type) {
-            case KEYWORD: return strings[i];
+            case KEYWORD: case WILDCARD: case TEXT: case FLATTENED: case FLATTENED_KEY: return strings[i];
             case IP: return IpAddresses.format(longs[2 * i], longs[2 * i + 1]);
             case DOUBLE: return Double.toString(doubles[i]);
             case BOOLEAN: return longs[i] != 0 ? "true" : "false";

@@ -14,11 +14,33 @@ public final class ParsedEvent {
     private final FieldValues[] slots;
     private final List<String> ignored = new ArrayList<>(2);
     private String error;
+    private byte[] data;
+    private int offset;
+    private int length;
 
     ParsedEvent(FieldSchema schema) {
         this.schema = schema;
         this.slots = new FieldValues[schema.size()];
         for (int i = 0; i < slots.length; i++) slots[i] = new FieldValues(schema.typeAt(i));
+    }
+
+    void source(byte[] data, int offset, int length) {
+        this.data = data;
+        this.offset = offset;
+        this.length = length;
+    }
+
+    /** The bytes this event was parsed from ({@link #sourceOffset()}, {@link #sourceLength()}); valid until the next parse. */
+    public byte[] sourceData() {
+        return data;
+    }
+
+    public int sourceOffset() {
+        return offset;
+    }
+
+    public int sourceLength() {
+        return length;
     }
 
     void reset() {

@@ -1,5 +1,7 @@
 package org.smtpdetect.exception;
 
+import org.smtpdetect.event.NestedObjects;
+
 import org.smtpdetect.event.EventParser;
 import org.smtpdetect.event.FieldSchema;
 import org.smtpdetect.event.ParsedEvent;

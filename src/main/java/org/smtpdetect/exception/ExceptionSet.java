@@ -379,7 +379,7 @@ public final class ExceptionSet {
             String path = n.field();
             if (!types.isNested(path)) {
                 throw new ExceptionFormatException(n.at() + " field 'field': [" + path + "] is not mapped as nested in the ECS field"
-                        + " type table (ecs-field-types.tsv); Elasticsearch rejects a nested query on it");
+                        + " type table (kql/field-types.tsv); Elasticsearch rejects a nested query on it");
             }
             Map<String, FieldType> objectFields = new LinkedHashMap<>();
             List<Predicate> inner = new ArrayList<>();
@@ -404,7 +404,7 @@ public final class ExceptionSet {
                 return new Field("host.os.name", t, true);
             }
             FieldType type = types.typeOf(name).orElseThrow(() -> new ExceptionFormatException(at + " field 'field': [" + name
-                    + "] has no known type (it is not in the bundled ECS field type table, ecs-field-types.tsv)"));
+                    + "] has no known type (it is not in the field type table, kql/field-types.tsv; give it one with --field-types FILE)"));
             Optional<String> under = types.nestedPathOf(name);
             if (nestedParent == null && under.isPresent()) {
                 throw new ExceptionFormatException(at + " field 'field': [" + name + "] lies under the nested field [" + under.get()

@@ -5,7 +5,6 @@ import org.apache.flink.configuration.ReadableConfig;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.smtpdetect.config.InvalidConfigurationException;
 import org.smtpdetect.config.JobOptions;
-import org.smtpdetect.event.FieldTypes;
 import org.smtpdetect.exception.ExceptionSet;
 import org.smtpdetect.exception.ExceptionSources;
 import org.smtpdetect.rule.Detector;
@@ -78,6 +77,10 @@ public final class DetectionJob {
         } else {
             for (String file : options.list("rules")) rules.addAll(RuleLoader.load(Path.of(file)));
         }
+        if (!options.text("field-types").isEmpty()) {
+            java.util.Map<String, String> types = org.smtpdetect.event.FieldTypes.readOverrides(Path.of(options.text("field-types")));
+            rules.replaceAll(r -> r.withFieldTypes(types));
+        }
         Detector.of(rules);
         return rules;
     }
@@ -95,7 +98,7 @@ public final class DetectionJob {
         String valueLists = options.text("value-lists").isEmpty() ? null : options.text("value-lists");
         ExceptionSources sources = ExceptionSources.read(files.stream().map(Path::of).toList(),
                 valueLists == null ? null : Path.of(valueLists));
-        ExceptionSet compiled = ExceptionSet.compile(sources, rules, FieldTypes.ecs());
+        ExceptionSet compiled = ExceptionSet.compile(sources, rules, Detector.fieldTypes(rules));
         if (!files.isEmpty()) LOG.info("Rule exceptions version 0: {} from {}", compiled.summary(), files);
         for (String w : compiled.warnings()) LOG.warn("Rule exceptions: {}", w);
         return new JobSettings.Exceptions(files, valueLists, options.duration("exceptions-poll-interval"), sources);

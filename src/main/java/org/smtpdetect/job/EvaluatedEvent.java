@@ -12,8 +12,8 @@ public class EvaluatedEvent {
     public long timestamp;
     public String origin;
     public String position;
-    /** Bit i set: rule i matched. */
-    public long matchedRules;
+    /** The indices of the rules that matched, ascending; null when none did (most events). */
+    public int[] matchedRules;
     /** Why the record is a dead letter; null for a document. */
     public String error;
     /** The raw record, kept only for matches and dead letters. */
@@ -29,12 +29,12 @@ public class EvaluatedEvent {
 
     /** Matches and dead letters carry their source coordinates; other events only their time. */
     public boolean needsPosition() {
-        return matchedRules != 0 || error != null;
+        return matchedRules != null || error != null;
     }
 
     @Override
     public String toString() {
-        return "EvaluatedEvent{" + origin + "@" + position + ", t=" + timestamp + ", matched=" + Long.toBinaryString(matchedRules)
+        return "EvaluatedEvent{" + origin + "@" + position + ", t=" + timestamp + ", matched=" + java.util.Arrays.toString(matchedRules)
                 + (error != null ? ", error=" + error : "") + "}";
     }
 }

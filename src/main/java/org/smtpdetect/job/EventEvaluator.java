@@ -12,13 +12,10 @@ import java.util.List;
  * Not thread-safe; one per source reader.
  */
 public final class EventEvaluator {
-    public static final int MAX_RULES = 64;
-
     private final Detector detector;
     private final String timestampField;
 
     public EventEvaluator(List<Rule> rules, String timestampField) {
-        if (rules.size() > MAX_RULES) throw new IllegalArgumentException("at most " + MAX_RULES + " rules per job, got " + rules.size());
         this.detector = Detector.of(rules);
         this.timestampField = timestampField;
     }
@@ -46,7 +43,7 @@ public final class EventEvaluator {
     public EvaluatedEvent evaluate(byte[] data, int offset, int length, String origin, EvaluatedEvent out) {
         out.origin = origin;
         out.position = null;
-        out.matchedRules = 0;
+        out.matchedRules = null;
         out.error = null;
         out.raw = null;
         out.ignoredFields = null;
@@ -79,12 +76,16 @@ public final class EventEvaluator {
             return out;
         }
         out.timestamp = ts;
-        long matched = 0;
+        int[] matched = null;
+        int n = 0;
         for (int i = 0; i < detector.rules().size(); i++) {
-            if (detector.matches(i, e)) matched |= 1L << i;
+            if (!detector.matches(i, e)) continue;
+            if (matched == null) matched = new int[Math.min(4, detector.rules().size())];
+            if (n == matched.length) matched = java.util.Arrays.copyOf(matched, n * 2);
+            matched[n++] = i;
         }
-        out.matchedRules = matched;
-        if (matched != 0) {
+        out.matchedRules = matched == null || n == matched.length ? matched : java.util.Arrays.copyOf(matched, n);
+        if (matched != null) {
             out.raw = copy(data, offset, length);
             out.ignoredFields = e.ignoredFields().toArray(new String[0]);
         }

@@ -1,7 +1,6 @@
 package org.smtpdetect.job;
 
 import org.smtpdetect.connectors.exceptions.ExceptionsVersion;
-import org.smtpdetect.event.FieldTypes;
 import org.smtpdetect.event.ParsedEvent;
 import org.smtpdetect.exception.ExceptionSet;
 import org.smtpdetect.rule.Detector;
@@ -25,7 +24,7 @@ final class ExceptionsInForce {
     private ExceptionsInForce(ExceptionsVersion version, List<Rule> rules) {
         this.number = version.number;
         this.digest = version.digest();
-        this.set = rules.isEmpty() ? ExceptionSet.none() : ExceptionSet.compile(version.sources, rules, FieldTypes.ecs());
+        this.set = rules.isEmpty() ? ExceptionSet.none() : ExceptionSet.compile(version.sources, rules, Detector.fieldTypes(rules));
         boolean any = false;
         for (int i = 0; i < rules.size(); i++) {
             ruleIndex.put(rules.get(i).ruleId(), i);

@@ -39,7 +39,6 @@ public record JobSettings(List<Rule> rules, String timestampField, Duration maxO
     public JobSettings {
         rules = List.copyOf(rules);
         if (rules.isEmpty()) throw new IllegalArgumentException("no rules");
-        if (rules.size() > EventEvaluator.MAX_RULES) throw new IllegalArgumentException("at most " + EventEvaluator.MAX_RULES + " rules");
         kibanaRuleUuids = Map.copyOf(kibanaRuleUuids);
         if (exceptions == null) exceptions = Exceptions.none();
     }

@@ -52,6 +52,8 @@ public final class RouteEvaluated extends ProcessFunction<EvaluatedEvent, Candid
         maxEventTime = Long.MIN_VALUE;
     }
 
+    private static final int[] NONE = new int[0];
+
     /** The source's lag, as the progress line shows it: only Kafka readers know theirs. */
     static String backlog(long recordsBehind) {
         if (recordsBehind == SourceBacklog.UNKNOWN) return "";
@@ -67,8 +69,7 @@ public final class RouteEvaluated extends ProcessFunction<EvaluatedEvent, Candid
         } else {
             parsed.inc();
             maxEventTime = Math.max(maxEventTime, e.timestamp);
-            for (int i = 0; i < ruleIds.size(); i++) {
-                if ((e.matchedRules & (1L << i)) == 0) continue;
+            for (int i : e.matchedRules == null ? NONE : e.matchedRules) {
                 matched.inc();
                 String ruleId = ruleIds.get(i);
                 out.collect(new Candidate(ruleId, AlertIds.alertId(e.origin, e.position, spaceId, ruleId), e.timestamp,

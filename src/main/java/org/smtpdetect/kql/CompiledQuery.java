@@ -4,6 +4,8 @@ import org.smtpdetect.event.FieldSchema;
 import org.smtpdetect.event.FieldType;
 import org.smtpdetect.event.ParsedEvent;
 
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
@@ -16,13 +18,33 @@ public final class CompiledQuery {
 
     private final String query;
     private final Predicate root;
+    private final List<Predicate> clauses;
     private final Map<String, FieldType> fields;
+    private final List<String> warnings;
+    private final ObjectNode elasticsearchQuery;
     private FieldSchema boundTo;
 
-    CompiledQuery(String query, Predicate root, Map<String, FieldType> fields) {
+    CompiledQuery(String query, Predicate root, List<Predicate> clauses, Map<String, FieldType> fields, List<String> warnings,
+                  ObjectNode elasticsearchQuery) {
         this.query = query;
         this.root = root;
+        this.clauses = List.copyOf(clauses);
         this.fields = Collections.unmodifiableMap(fields);
+        this.warnings = List.copyOf(warnings);
+        this.elasticsearchQuery = elasticsearchQuery;
+    }
+
+    /** What a detection engineer should know about the query although it compiles (a clause that can never match). */
+    public List<String> warnings() {
+        return warnings;
+    }
+
+    /**
+     * The query Kibana's detection engine sends for the rule (a copy): {@code buildEsQuery}'s bool with the KQL's
+     * DSL and the filters, without the time range and exception filter it adds per execution.
+     */
+    public ObjectNode elasticsearchQuery() {
+        return elasticsearchQuery.deepCopy();
     }
 
     public String query() {
@@ -48,10 +70,9 @@ public final class CompiledQuery {
         return root.test(event);
     }
 
-    /** The top-level clauses (of an {@code and}, or the whole query) and whether each held. */
+    /** The top-level clauses (of an {@code and}, or the whole query, then each filter) and whether each held. */
     public List<ClauseResult> explain(ParsedEvent event) {
         matches(event);
-        List<Predicate> clauses = root instanceof Predicate.And and ? and.clauses() : List.of(root);
         List<ClauseResult> out = new ArrayList<>();
         for (Predicate p : clauses) out.add(new ClauseResult(p.describe(), p.test(event)));
         return out;

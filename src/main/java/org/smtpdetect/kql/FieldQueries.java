@@ -3,6 +3,7 @@ package org.smtpdetect.kql;
 import org.smtpdetect.event.Coercions;
 import org.smtpdetect.event.FieldType;
 import org.smtpdetect.event.IpAddresses;
+import org.smtpdetect.event.TextAnalysis;
 
 import java.math.BigDecimal;
 import java.util.ArrayList;
@@ -48,8 +49,13 @@ public final class FieldQueries {
         for (String v : values) texts.add(Predicate.quoteIfNeeded(v));
         String shown = Predicate.group(texts);
         switch (type) {
-            case KEYWORD:
+            case KEYWORD: case WILDCARD: case FLATTENED: case FLATTENED_KEY:
                 return new Predicate.KeywordIn(field, new LinkedHashSet<>(values));
+            case TEXT: {
+                List<Predicate> phrases = new ArrayList<>();
+                for (String v : values) phrases.add(phrase(field, TextAnalysis.STANDARD, v));
+                return anyOf(phrases);
+            }
             case IP: {
                 List<IpAddresses.Block> blocks = new ArrayList<>();
                 for (int i = 0; i < values.size(); i++) {
@@ -80,6 +86,31 @@ public final class FieldQueries {
         }
     }
 
+    /**
+     * {@code match} on a text field: the value analysed with the standard analyzer, any of its tokens (no token,
+     * as for {@code "..."}, matches nothing).
+     */
+    public static Predicate match(String field, TextAnalysis analysis, String value) {
+        TextAnalysis.Tokens t = analysis.analyze(value);
+        if (t.size() == 0) return new Predicate.Never(field + ":" + Predicate.quoteIfNeeded(value) + " (no tokens)");
+        return new Predicate.TextTerms(field, analysis, new LinkedHashSet<>(List.of(t.terms())), Predicate.quoteIfNeeded(value));
+    }
+
+    /** {@code match_phrase} on a text field: the value's tokens in order within one value of the field. */
+    public static Predicate phrase(String field, TextAnalysis analysis, String value) {
+        TextAnalysis.Tokens t = analysis.analyze(value);
+        if (t.size() == 0) return new Predicate.Never(field + ":\"" + value + "\" (no tokens)");
+        if (t.size() == 1) return new Predicate.TextTerms(field, analysis, Set.of(t.terms()[0]), "\"" + value + "\"");
+        return new Predicate.TextPhrase(field, analysis, t, value);
+    }
+
+    /** A wildcard pattern (literal parts between {@code *}) on a text field: some token matches it, lowercased. */
+    public static Predicate textPattern(String field, TextAnalysis analysis, List<String> parts) {
+        List<String> normalized = new ArrayList<>();
+        for (String p : parts) normalized.add(p.isEmpty() ? p : analysis.normalize(p));
+        return new Predicate.TextPattern(field, analysis, normalized);
+    }
+
     /** {@link #terms} on a keyword field whose normalizer lowercases: values and query both lowercased. */
     public static Predicate lowercaseTerms(String field, List<String> values) {
         Set<String> lowered = new LinkedHashSet<>();
@@ -89,7 +120,7 @@ public final class FieldQueries {
 
     /** {@code wildcard} ({@code *}, {@code ?}, {@code \} escapes): keyword fields only, as Elasticsearch. */
     public static Predicate wildcard(String field, FieldType type, String pattern) {
-        if (type != FieldType.KEYWORD) {
+        if (!type.isKeywordLike()) {
             throw new InvalidValueException(-1, "wildcard queries only work on keyword fields; [" + field + "] is " + type);
         }
         return new Predicate.KeywordPattern(field, pattern, false);
@@ -110,7 +141,7 @@ public final class FieldQueries {
                 if (!IpAddresses.parse(lte, to)) throw new InvalidValueException(1, "'" + lte + "' is not an IP address for ip field [" + field + "]");
                 return new Predicate.IpBetween(field, from, to, gte + " to " + lte);
             }
-            case KEYWORD:
+            case KEYWORD: case WILDCARD: case FLATTENED: case FLATTENED_KEY:
                 return new Predicate.KeywordBetween(field, gte, lte);
             default:
                 throw new InvalidValueException(-1, "a range of '" + gte + "' to '" + lte + "' does not fit " + type + " field [" + field + "]");

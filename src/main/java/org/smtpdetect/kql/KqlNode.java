@@ -13,11 +13,17 @@ public sealed interface KqlNode {
 
     record Not(KqlNode clause, int position) implements KqlNode {}
 
-    /** {@code field:values}, where values may combine literals with or/and/not. */
-    record FieldMatch(String field, ValueExpr values, int position) implements KqlNode {}
+    /**
+     * {@code field:values}, where values may combine literals with or/and/not. {@code field} may be a pattern
+     * ({@code process.*}, an unescaped {@code *} in an unquoted field name).
+     */
+    record FieldMatch(String field, boolean fieldPattern, ValueExpr values, int position) implements KqlNode {}
 
     /** {@code field < value} and the other range operators. */
-    record Range(String field, String operator, Literal value, int position) implements KqlNode {}
+    record Range(String field, boolean fieldPattern, String operator, Literal value, int position) implements KqlNode {}
+
+    /** {@code path:{ query }}: the query's field names are relative to the nested path. */
+    record Nested(String path, KqlNode query, int position) implements KqlNode {}
 
     /** The value side of {@code field:(...)}. */
     sealed interface ValueExpr {
@@ -47,6 +53,20 @@ public sealed interface KqlNode {
         /** True for the bare {@code *} of {@code field:*} (exists). */
         public boolean isMatchAll() {
             return !quoted && parts.size() == 2 && parts.get(0).isEmpty() && parts.get(1).isEmpty();
+        }
+
+        /**
+         * What Kibana sends for the value: unquoted {@code true}, {@code false} and {@code null} are JSON literals,
+         * anything else a string.
+         */
+        public Object json() {
+            if (quoted || hasWildcard()) return text();
+            switch (text()) {
+                case "true": return Boolean.TRUE;
+                case "false": return Boolean.FALSE;
+                case "null": return null;
+                default: return text();
+            }
         }
     }
 }

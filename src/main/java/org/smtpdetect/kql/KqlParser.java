@@ -4,10 +4,15 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Parses KQL (Kibana Query Language) with the grammar and precedence of Kibana's {@code kuery.peg}:
- * {@code not} binds tighter than {@code and}, which binds tighter than {@code or}; keywords are
- * case-insensitive; unquoted values may contain spaces and stop at a keyword or special character; escapes are
- * {@code \\ \( \) \: \< \> \" \* \{ \}}, {@code \t \r \n}, {@code \\uXXXX} and escaped keywords.
+ * Parses KQL (Kibana Query Language) exactly as Kibana's grammar ({@code kbn-es-query} {@code grammar.peggy}):
+ * {@code not} binds tighter than {@code and}, which binds tighter than {@code or}; keywords are case-insensitive;
+ * unquoted values may contain spaces and stop at a keyword or special character; nested queries
+ * {@code path:{...}}; field names may be quoted or patterns with {@code *}.
+ *
+ * <p>Escapes, as the grammar has them: in a quoted string {@code \t \r \n \\uXXXX \\ \"} are escapes and any other
+ * backslash is itself ({@code "C:\Program Files"} keeps its backslash); unquoted, {@code \t \r \n \\uXXXX}, a
+ * backslash before one of {@code \():<>"*{}} or before a keyword ({@code \or}) are escapes, and any other backslash
+ * is a syntax error. Whitespace is space, tab, CR, LF and no-break space.
  */
 public final class KqlParser {
     private static final String SPECIAL = "\\():<>\"*{}";
@@ -78,21 +83,28 @@ public final class KqlParser {
             KqlNode.Literal value = literal();
             if (value == null) throw error("expected a value after '" + op + "'", valuePos);
             if (value.hasWildcard()) throw error("wildcards are not allowed in range values", valuePos);
-            return new KqlNode.Range(field.text(), op, value, start);
+            return new KqlNode.Range(field.text(), field.hasWildcard(), op, value, start);
         }
         if (peek() == ':') {
             checkField(field);
             pos++;
             skipSpace();
-            if (peek() == '{') throw error("nested field queries (field:{...}) are not supported", pos);
-            return new KqlNode.FieldMatch(field.text(), listOfValues(), start);
+            if (peek() == '{') {
+                if (field.hasWildcard()) throw error("a nested query needs a nested field's path, not a pattern", field.position());
+                pos++;
+                skipSpace();
+                KqlNode inner = orQuery();
+                skipSpace();
+                expect('}');
+                return new KqlNode.Nested(field.text(), inner, start);
+            }
+            return new KqlNode.FieldMatch(field.text(), field.hasWildcard(), listOfValues(), start);
         }
         pos = afterField;
         throw error("a value without a field name is not supported (write field:value)", start);
     }
 
     private void checkField(KqlNode.Literal field) {
-        if (field.hasWildcard()) throw error("wildcards in field names are not supported", field.position());
         if (field.text().isEmpty()) throw error("empty field name", field.position());
     }
 
@@ -143,7 +155,7 @@ public final class KqlParser {
         while (pos < q.length()) {
             char c = q.charAt(pos);
             if (c == '\\') {
-                cur.append(escape(false));
+                cur.append(unquotedEscape());
                 any = true;
             } else if (c == '*') {
                 parts.add(cur.toString());
@@ -160,16 +172,10 @@ public final class KqlParser {
         }
         if (!any) return null;
         parts.add(cur.toString());
-        // Kibana trims the whole unquoted sequence.
-        parts.set(0, stripLeading(parts.get(0)));
-        parts.set(parts.size() - 1, parts.get(parts.size() - 1).stripTrailing());
+        // Kibana trims the whole unquoted sequence with JavaScript's trim().
+        parts.set(0, trimStart(parts.get(0)));
+        parts.set(parts.size() - 1, trimEnd(parts.get(parts.size() - 1)));
         return new KqlNode.Literal(List.copyOf(parts), false, start);
-    }
-
-    private static String stripLeading(String s) {
-        int i = 0;
-        while (i < s.length() && isSpace(s.charAt(i))) i++;
-        return s.substring(i);
     }
 
     private KqlNode.Literal quoted() {
@@ -183,44 +189,46 @@ public final class KqlParser {
                 pos++;
                 return new KqlNode.Literal(List.of(b.toString()), true, start);
             }
-            if (c == '\\') {
-                b.append(escape(true));
+            String escaped = c == '\\' ? commonEscape() : null;
+            if (escaped != null) {
+                b.append(escaped);
+            } else if (c == '\\' && pos + 1 < q.length() && (q.charAt(pos + 1) == '\\' || q.charAt(pos + 1) == '"')) {
+                b.append(q.charAt(pos + 1));
+                pos += 2;
             } else {
-                b.append(c);
+                b.append(c); // any other backslash is a literal character in a quoted string
                 pos++;
             }
         }
     }
 
-    /** Consumes an escape sequence at {@code pos} (a backslash) and returns what it stands for. */
-    private String escape(boolean inQuotes) {
-        int start = pos;
-        if (pos + 1 >= q.length()) throw error("dangling backslash", start);
-        char n = q.charAt(pos + 1);
-        switch (n) {
+    /** {@code \t \r \n \\uXXXX} at {@code pos} (a backslash): consumes it and returns what it stands for, or null. */
+    private String commonEscape() {
+        if (pos + 1 >= q.length()) return null;
+        switch (q.charAt(pos + 1)) {
             case 't': pos += 2; return "\t";
             case 'r': pos += 2; return "\r";
             case 'n': pos += 2; return "\n";
             case 'u': {
-                if (pos + 6 > q.length()) throw error("incomplete \\u escape", start);
-                String hex = q.substring(pos + 2, pos + 6);
-                try {
-                    int cp = Integer.parseInt(hex, 16);
-                    pos += 6;
-                    return String.valueOf((char) cp);
-                } catch (NumberFormatException e) {
-                    throw error("invalid \\u escape", start);
+                if (pos + 6 > q.length()) return null;
+                for (int i = pos + 2; i < pos + 6; i++) {
+                    if (Character.digit(q.charAt(i), 16) < 0) return null;
                 }
+                char c = (char) Integer.parseInt(q.substring(pos + 2, pos + 6), 16);
+                pos += 6;
+                return String.valueOf(c);
             }
-            default:
+            default: return null;
         }
-        if (inQuotes) {
-            if (n == '\\' || n == '"') {
-                pos += 2;
-                return String.valueOf(n);
-            }
-            throw error("invalid escape '\\" + n + "' in a quoted string", start);
-        }
+    }
+
+    /** An escape in an unquoted literal; anything but the grammar's escapes is a syntax error, as in Kibana. */
+    private String unquotedEscape() {
+        int start = pos;
+        String common = commonEscape();
+        if (common != null) return common;
+        if (pos + 1 >= q.length()) throw error("a backslash at the end of an unquoted value escapes nothing", start);
+        char n = q.charAt(pos + 1);
         if (SPECIAL.indexOf(n) >= 0) {
             pos += 2;
             return String.valueOf(n);
@@ -231,15 +239,17 @@ public final class KqlParser {
                 return q.substring(pos - kw.length(), pos);
             }
         }
-        throw error("invalid escape '\\" + n + "'", start);
+        throw error("invalid escape '\\" + n + "' in an unquoted value (quote the value, or write \\\\ for a backslash)", start);
     }
 
-    /** True if a keyword (or/and between spaces, or not followed by space) starts at {@code pos}. */
+    /** True if a keyword starts here as the grammar's lookahead sees it: space or/and space, or not space. */
     private boolean atKeyword() {
-        int save = pos;
-        boolean kw = keywordBetweenSpaces("or") || keywordBetweenSpaces("and") || notKeyword();
-        pos = save;
-        return kw;
+        if (isSpace(peek()) && (keywordAt(pos + 1, "or") || keywordAt(pos + 1, "and"))) return true;
+        return q.regionMatches(true, pos, "not", 0, 3) && pos + 3 < q.length() && isSpace(q.charAt(pos + 3));
+    }
+
+    private boolean keywordAt(int i, String kw) {
+        return q.regionMatches(true, i, kw, 0, kw.length()) && i + kw.length() < q.length() && isSpace(q.charAt(i + kw.length()));
     }
 
     /** Consumes {@code Space+ kw Space+} if present. */
@@ -289,8 +299,27 @@ public final class KqlParser {
         while (pos < q.length() && isSpace(q.charAt(pos))) pos++;
     }
 
-    private static boolean isSpace(char c) {
-        return c == ' ' || c == '\t' || c == '\r' || c == '\n';
+    /** The grammar's {@code Space}: space, tab, CR, LF and no-break space. */
+    static boolean isSpace(char c) {
+        return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\u00A0';
+    }
+
+    /** JavaScript's {@code String.prototype.trim} whitespace: Unicode spaces, line terminators and BOM. */
+    static boolean isJsWhitespace(char c) {
+        return c == '\t' || c == '\n' || c == 0x0B || c == '\f' || c == '\r' || c == ' ' || c == '\u00A0' || c == '\uFEFF'
+                || c == '\u2028' || c == '\u2029' || Character.getType(c) == Character.SPACE_SEPARATOR;
+    }
+
+    private static String trimStart(String s) {
+        int i = 0;
+        while (i < s.length() && isJsWhitespace(s.charAt(i))) i++;
+        return s.substring(i);
+    }
+
+    private static String trimEnd(String s) {
+        int i = s.length();
+        while (i > 0 && isJsWhitespace(s.charAt(i - 1))) i--;
+        return s.substring(0, i);
     }
 
     private KqlSyntaxException error(String message, int at) {

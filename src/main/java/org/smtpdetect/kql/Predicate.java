@@ -1,9 +1,12 @@
 package org.smtpdetect.kql;
 
+import org.smtpdetect.event.EventParser;
 import org.smtpdetect.event.FieldSchema;
 import org.smtpdetect.event.FieldValues;
 import org.smtpdetect.event.IpAddresses;
+import org.smtpdetect.event.NestedObjects;
 import org.smtpdetect.event.ParsedEvent;
+import org.smtpdetect.event.TextAnalysis;
 
 import java.util.Arrays;
 import java.util.List;
@@ -226,6 +229,35 @@ public abstract class Predicate {
         }
     }
 
+    /** A range query with several bounds: one value of the field within all of them. */
+    static final class Bounded extends Leaf {
+        private final RangeLeaf[] bounds;
+
+        Bounded(String field, List<RangeLeaf> bounds) {
+            super(field);
+            this.bounds = bounds.toArray(new RangeLeaf[0]);
+        }
+
+        @Override
+        public void bind(FieldSchema schema) {
+            super.bind(schema);
+            for (RangeLeaf b : bounds) b.bind(schema);
+        }
+
+        @Override
+        boolean matches(FieldValues v, int i) {
+            for (RangeLeaf b : bounds) {
+                if (!b.matches(v, i)) return false;
+            }
+            return true;
+        }
+
+        @Override
+        public String describe() {
+            return Arrays.stream(bounds).map(Predicate::describe).collect(Collectors.joining(" and ", "(", ")"));
+        }
+    }
+
     static final class LongRange extends RangeLeaf {
         private final long value;
 
@@ -444,6 +476,149 @@ public abstract class Predicate {
         @Override
         public String describe() {
             return field + ":[" + quoteIfNeeded(from) + " to " + quoteIfNeeded(to) + "]";
+        }
+    }
+
+    /** Elasticsearch's {@code match} on a text field: any token of any value is one of the query's tokens. */
+    static final class TextTerms extends Leaf {
+        private final TextAnalysis analysis;
+        private final Set<String> terms;
+        private final String text;
+
+        TextTerms(String field, TextAnalysis analysis, Set<String> terms, String text) {
+            super(field);
+            this.analysis = analysis;
+            this.terms = Set.copyOf(terms);
+            this.text = text;
+        }
+
+        @Override
+        boolean matches(FieldValues v, int i) {
+            for (String t : v.tokensAt(i, analysis).terms()) {
+                if (terms.contains(t)) return true;
+            }
+            return false;
+        }
+
+        @Override
+        public String describe() {
+            return field + " (text):" + text;
+        }
+    }
+
+    /**
+     * {@code match_phrase} on a text field: the query's tokens at the same relative positions within one value
+     * (values of an array are 100 positions apart in Elasticsearch, so a phrase never spans two).
+     */
+    static final class TextPhrase extends Leaf {
+        private final TextAnalysis analysis;
+        private final String[] terms;
+        private final int[] positions;
+        private final String text;
+
+        TextPhrase(String field, TextAnalysis analysis, TextAnalysis.Tokens phrase, String text) {
+            super(field);
+            this.analysis = analysis;
+            this.terms = phrase.terms();
+            this.positions = phrase.positions();
+            this.text = text;
+        }
+
+        @Override
+        boolean matches(FieldValues v, int i) {
+            TextAnalysis.Tokens t = v.tokensAt(i, analysis);
+            String[] vt = t.terms();
+            int[] vp = t.positions();
+            for (int s = 0; s < vt.length; s++) {
+                if (!vt[s].equals(terms[0])) continue;
+                boolean all = true;
+                for (int k = 1; k < terms.length && all; k++) {
+                    all = hasTokenAt(vt, vp, s, vp[s] + positions[k] - positions[0], terms[k]);
+                }
+                if (all) return true;
+            }
+            return false;
+        }
+
+        private static boolean hasTokenAt(String[] vt, int[] vp, int from, int position, String term) {
+            for (int j = from; j < vt.length && vp[j] <= position; j++) {
+                if (vp[j] == position && vt[j].equals(term)) return true;
+            }
+            return false;
+        }
+
+        @Override
+        public String describe() {
+            return field + " (text):" + quoteIfNeeded(text);
+        }
+    }
+
+    /**
+     * A {@code query_string} wildcard on a text field: some token of some value matches the pattern, whose literal
+     * parts the field's analyzer normalized (lowercased), as Elasticsearch normalizes wildcard patterns.
+     */
+    static final class TextPattern extends Leaf {
+        private final TextAnalysis analysis;
+        private final List<String> parts;
+
+        TextPattern(String field, TextAnalysis analysis, List<String> normalizedParts) {
+            super(field);
+            this.analysis = analysis;
+            this.parts = List.copyOf(normalizedParts);
+        }
+
+        @Override
+        boolean matches(FieldValues v, int i) {
+            for (String t : v.tokensAt(i, analysis).terms()) {
+                if (KeywordWildcard.wildcardMatch(t, parts)) return true;
+            }
+            return false;
+        }
+
+        @Override
+        public String describe() {
+            return field + " (text tokens) matches " + String.join("*", parts);
+        }
+    }
+
+    /**
+     * Elasticsearch's {@code nested} query: some object of the nested field, indexed as a document of its own,
+     * satisfies the inner query (whose fields are relative to the object). The objects are read from the event's
+     * source each time, and parsed over the inner query's fields.
+     */
+    static final class Nested extends Predicate {
+        private final String path;
+        private final Predicate inner;
+        private final FieldSchema innerSchema;
+        private EventParser parser;
+
+        Nested(String path, Predicate inner, FieldSchema innerSchema) {
+            this.path = path;
+            this.inner = inner;
+            this.innerSchema = innerSchema;
+        }
+
+        @Override
+        public void bind(FieldSchema schema) {
+            if (parser == null) {
+                inner.bind(innerSchema);
+                parser = new EventParser(innerSchema);
+            }
+        }
+
+        @Override
+        public boolean test(ParsedEvent event) {
+            if (event.sourceData() == null) return false;
+            for (byte[] object : NestedObjects.find(event.sourceData(), event.sourceOffset(), event.sourceLength(), path)) {
+                ParsedEvent o = parser.parse(object);
+                if (!o.isError() && inner.test(o)) return true;
+            }
+            return false;
+        }
+
+        @Override
+        public String describe() {
+            return path + ":{ " + inner.describe() + " }";
         }
     }
 

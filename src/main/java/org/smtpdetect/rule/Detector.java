@@ -1,5 +1,8 @@
 package org.smtpdetect.rule;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import org.smtpdetect.event.EventParser;
 import org.smtpdetect.event.EventReader;
 import org.smtpdetect.event.EventScanner;
@@ -24,6 +27,7 @@ import java.util.Map;
 public final class Detector {
     public static final String TIMESTAMP = "@timestamp";
     public static final String EVENT_INGESTED = "event.ingested";
+    private static final ObjectMapper JSON = new ObjectMapper();
 
     /** Which parser reads the events: both give the same verdicts and values. */
     public enum Parser {
@@ -52,12 +56,12 @@ public final class Detector {
 
     /** Compiles the rules over the default parser; a query that cannot run fails with the rule and the position. */
     public static Detector of(List<Rule> rules) {
-        return of(rules, Map.of(), Parser.SCANNER);
+        return of(rules, fieldTypes(rules), Map.of(), Parser.SCANNER);
     }
 
     /** Compiles the rules over the given parser. */
     public static Detector of(List<Rule> rules, Parser parser) {
-        return of(rules, Map.of(), parser);
+        return of(rules, fieldTypes(rules), Map.of(), parser);
     }
 
     /**
@@ -65,22 +69,33 @@ public final class Detector {
      * read), so one parse serves the rules and whatever else tests the event.
      */
     public static Detector of(List<Rule> rules, Map<String, FieldType> extraFields) {
-        return of(rules, extraFields, Parser.SCANNER);
+        return of(rules, fieldTypes(rules), extraFields, Parser.SCANNER);
     }
 
-    /** Compiles the rules and the extra fields over the given parser. */
-    public static Detector of(List<Rule> rules, Map<String, FieldType> extraFields, Parser parser) {
+    /**
+     * The field types the rules compile with: the bundled table with the site's types the rules carry
+     * ({@code --field-types}); the rules of one job carry the same.
+     */
+    public static FieldTypes fieldTypes(List<Rule> rules) {
+        Map<String, String> overrides = new LinkedHashMap<>();
+        for (Rule r : rules) overrides.putAll(r.fieldTypes());
+        return FieldTypes.bundled().withOverrides(overrides);
+    }
+
+    /** Compiles the rules with these field types (the bundled table with a site's overrides, see FieldTypes). */
+    public static Detector of(List<Rule> rules, FieldTypes types, Map<String, FieldType> extraFields) {
+        return of(rules, types, extraFields, Parser.SCANNER);
+    }
+
+    /** Compiles the rules and the extra fields with these field types over the given parser. */
+    public static Detector of(List<Rule> rules, FieldTypes types, Map<String, FieldType> extraFields, Parser parser) {
         if (rules.isEmpty()) throw new IllegalArgumentException("no rules");
         List<CompiledQuery> queries = new ArrayList<>();
         List<Map<String, FieldType>> fieldMaps = new ArrayList<>();
         for (Rule r : rules) {
-            try {
-                CompiledQuery q = KqlCompiler.compile(r.query(), FieldTypes.ecs());
-                queries.add(q);
-                fieldMaps.add(q.fields());
-            } catch (KqlSyntaxException e) {
-                throw new RuleFormatException("rule " + r.ruleId() + " (" + r.name() + "): field 'query': " + e.getMessage(), e);
-            }
+            CompiledQuery q = compile(r, types);
+            queries.add(q);
+            fieldMaps.add(q.fields());
         }
         Map<String, FieldType> timestamps = new LinkedHashMap<>();
         timestamps.put(TIMESTAMP, FieldType.DATE);
@@ -88,6 +103,25 @@ public final class Detector {
         fieldMaps.add(timestamps);
         fieldMaps.add(extraFields);
         return new Detector(rules, queries, FieldSchema.of(FieldSchema.union(fieldMaps)), parser);
+    }
+
+    /**
+     * Compiles one rule's query and filters; what cannot run fails with the rule, the field ({@code query} or
+     * {@code filters[i]}) and the position.
+     */
+    public static CompiledQuery compile(Rule r, FieldTypes types) {
+        List<JsonNode> filters = new ArrayList<>();
+        try {
+            for (String f : r.filters()) filters.add(JSON.readTree(f));
+        } catch (JsonProcessingException e) {
+            throw new RuleFormatException("rule " + r.ruleId() + " (" + r.name() + "): field 'filters': not JSON: " + e.getOriginalMessage(), e);
+        }
+        try {
+            return KqlCompiler.compile(r.query(), filters, types);
+        } catch (KqlSyntaxException e) {
+            String field = e.position() < 0 ? "" : "field 'query': ";
+            throw new RuleFormatException("rule " + r.ruleId() + " (" + r.name() + "): " + field + e.getMessage(), e);
+        }
     }
 
     public List<Rule> rules() {

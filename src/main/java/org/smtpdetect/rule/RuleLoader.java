@@ -87,9 +87,15 @@ public final class RuleLoader {
     private static Rule fromNode(JsonNode n, String file, String prefix) {
         Fields f = new Fields(n, file, prefix);
         String type = f.text("type", null);
-        if (!"query".equals(type)) throw f.error("type", "must be \"query\" (only query rules are supported), found " + type);
+        if (!"query".equals(type)) {
+            throw new RuleFormatException(f.file() + ": type " + type + " is not supported (field '" + f.prefix + "type'; the job runs query rules)");
+        }
         String language = f.text("language", "kuery");
-        if (!"kuery".equals(language)) throw f.error("language", "must be \"kuery\" (KQL), found " + language);
+        if (!"kuery".equals(language)) {
+            throw new RuleFormatException(f.file() + ": language " + language + " is not supported (field '" + f.prefix
+                    + "language'; the job runs KQL, kuery)");
+        }
+        refuseUnhonoured(f);
         String query = f.text("query", null).strip();
         if (query.isEmpty()) throw f.error("query", "is empty");
         Duration interval = f.duration("interval", "5m");
@@ -114,7 +120,67 @@ public final class RuleLoader {
                 severity, riskScore, f.strings("tags", false), threats(f), f.strings("false_positives", false),
                 f.strings("references", false), f.strings("author", true), f.text("license", ""),
                 f.text("timestamp_override", ""). isEmpty() ? null : f.text("timestamp_override", ""),
-                exceptionsList(f));
+                exceptionsList(f), filters(f), overrides(f));
+    }
+
+    /** Rule options that change which events alert, or how many alerts, that the job cannot honour. */
+    private static void refuseUnhonoured(Fields f) {
+        JsonNode suppression = f.node.get("alert_suppression");
+        if (suppression != null && !suppression.isNull()) {
+            throw f.error("alert_suppression", "(" + suppression + ") is not supported: Kibana suppresses repeated alerts per group"
+                    + " and window, the job would alert every matching event; remove it to run the rule unsuppressed");
+        }
+        for (String key : List.of("saved_id", "data_view_id")) {
+            JsonNode v = f.node.get(key);
+            if (v != null && !v.isNull() && !(v.isTextual() && v.asText().isEmpty())) {
+                throw f.error(key, "is not supported: the job cannot resolve Kibana's " + (key.equals("saved_id") ? "saved queries" : "data views")
+                        + "; give the query and index patterns in the rule");
+            }
+        }
+    }
+
+    /** {@code filters}: Kibana query-bar filters, kept as JSON; compiled with the query (see Detector). */
+    private static List<String> filters(Fields f) {
+        JsonNode arr = f.node.get("filters");
+        if (arr == null || arr.isNull()) return List.of();
+        if (!arr.isArray()) throw f.error("filters", "must be a list of Kibana filters");
+        List<String> out = new ArrayList<>();
+        for (int i = 0; i < arr.size(); i++) {
+            if (!arr.get(i).isObject()) throw f.error("filters[" + i + "]", "must be a Kibana filter object ({meta, query})");
+            out.add(arr.get(i).toString());
+        }
+        return List.copyOf(out);
+    }
+
+    private static Rule.Overrides overrides(Fields f) {
+        String nameOverride = f.text("rule_name_override", "");
+        List<Rule.SeverityMapping> severity = new ArrayList<>();
+        JsonNode sm = f.node.get("severity_mapping");
+        if (sm != null && !sm.isNull()) {
+            if (!sm.isArray()) throw f.error("severity_mapping", "must be a list of {field, operator, value, severity}");
+            for (int i = 0; i < sm.size(); i++) {
+                Fields e = new Fields(sm.get(i), f.file(), f.prefix + "severity_mapping[" + i + "].");
+                String op = e.text("operator", "equals");
+                if (!op.equals("equals")) throw e.error("operator", "must be equals, found " + op);
+                String sev = e.text("severity", null);
+                if (!SEVERITIES.contains(sev)) throw e.error("severity", "must be one of low, medium, high, critical, found " + sev);
+                severity.add(new Rule.SeverityMapping(e.text("field", null), op, e.text("value", ""), sev));
+            }
+        }
+        List<Rule.RiskScoreMapping> risk = new ArrayList<>();
+        JsonNode rm = f.node.get("risk_score_mapping");
+        if (rm != null && !rm.isNull()) {
+            if (!rm.isArray()) throw f.error("risk_score_mapping", "must be a list of {field, operator, value}");
+            for (int i = 0; i < rm.size(); i++) {
+                Fields e = new Fields(rm.get(i), f.file(), f.prefix + "risk_score_mapping[" + i + "].");
+                String op = e.text("operator", "equals");
+                if (!op.equals("equals")) throw e.error("operator", "must be equals, found " + op);
+                risk.add(new Rule.RiskScoreMapping(e.text("field", null), op, e.text("value", "")));
+            }
+        }
+        String buildingBlock = f.text("building_block_type", "");
+        return new Rule.Overrides(nameOverride.isEmpty() ? null : nameOverride, severity, risk,
+                buildingBlock.isEmpty() ? null : buildingBlock);
     }
 
     /** {@code exceptions_list}: {@code [{id, list_id, namespace_type, type}]} in both Kibana's and detection-rules' formats. */

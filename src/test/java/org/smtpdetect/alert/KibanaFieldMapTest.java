@@ -29,6 +29,8 @@ class KibanaFieldMapTest {
     private static final Set<String> UNMAPPED_IN_KIBANA_TOO = Set.of(
             "kibana.alert.rule.risk_score", "kibana.alert.rule.severity", // build_alert.ts: "don't exist in the mappings"
             "kibana.alert.rule.indices", // ALERT_RULE_INDICES, written by build_alert.ts, in no field map
+            // ALERT_RULE_SEVERITY_MAPPING, ALERT_RULE_RISK_SCORE_MAPPING: written by build_alert.ts, in no field map
+            "kibana.alert.rule.severity_mapping", "kibana.alert.rule.risk_score_mapping",
             "kibana.alert.rule.query", "kibana.alert.rule.language"); // kept from earlier versions; also in parameters
 
     private static Map<String, AlertFieldMap.Field> kibana;

@@ -34,9 +34,9 @@ import java.util.concurrent.TimeUnit;
  * naive {@link TreeBaseline} ({@code ObjectMapper.readTree} plus the same field lookups and clauses), all on the
  * same bytes in the same run, with JMH's GC profiler giving the bytes allocated per event.
  *
- * <p>Run (builds, skips the tests, runs this and then {@link JobBenchmark}):
- * <pre>mvn -B -Pbench test</pre>
- * Only this one: {@code mvn -B -Pbench test -Dbench.job.skip}. JMH options go in {@code -Dbench.core.args},
+ * <p>Run (builds, skips the tests, runs this one alone):
+ * <pre>mvn -B -Pbench test -Dbench.job.skip -Dbench.rules.skip</pre>
+ * ({@code mvn -B -Pbench test} runs it, then {@link RulesBenchmark} and {@link JobBenchmark}). JMH options go in {@code -Dbench.core.args},
  * e.g. {@code "-f 2 -i 10"} or {@code "-prof stack"}; defaults are {@code -f 1 -wi 3 -w 2s -i 5 -r 2s}, plus
  * {@code --rounds 2}: the benchmarks run one after the other that many times, each in its own fork, so load
  * swings on a shared machine hit all of them. Then {@link InterleavedCpu} times the same contenders interleaved
@@ -160,6 +160,19 @@ public class CoreBenchmark {
         Collection<RunResult> results = new Runner(options.build()).run();
         if (results.isEmpty()) throw new IllegalStateException("benchmark " + method + " on the " + mix + " mix failed (see above)");
         return results.iterator().next();
+    }
+
+    /** Every corpus line, in file order (the burst mix). */
+    static byte[][] corpus() {
+        return TrafficMix.burst();
+    }
+
+    /** The primary score of {@code method} among JMH's results. */
+    static double score(Collection<RunResult> results, String method) {
+        for (RunResult r : results) {
+            if (r.getParams().getBenchmark().endsWith("." + method)) return r.getPrimaryResult().getScore();
+        }
+        return Double.NaN;
     }
 
     private static double median(List<double[]> rows, int column) {

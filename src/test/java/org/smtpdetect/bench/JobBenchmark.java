@@ -43,8 +43,8 @@ import java.util.stream.Stream;
  * execution, under the rule's cap of 100). Prints events/s from job submission to completion (generation
  * excluded) and the job's own net runtime.
  *
- * <p>Run: {@code mvn -B -Pbench test} (after {@link CoreBenchmark}), or only this one with
- * {@code mvn -B -Pbench test -Dbench.core.skip}. Options in {@code -Dbench.job.args}: {@code --events N}
+ * <p>Run: {@code mvn -B -Pbench test -Dbench.core.skip -Dbench.rules.skip} ({@code mvn -B -Pbench test} runs it
+ * after {@link CoreBenchmark} and {@link RulesBenchmark}). Options in {@code -Dbench.job.args}: {@code --events N}
  * (default 1,000,000), {@code --mix realistic,burst}, {@code --parallelism 1,2}, {@code --dir PATH} (default a
  * temporary directory, deleted afterwards).
  */

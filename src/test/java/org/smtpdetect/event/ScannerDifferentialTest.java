@@ -38,7 +38,7 @@ class ScannerDifferentialTest {
         return Detector.of(List.of(RuleLoader.loadDefault())).schema();
     }
 
-    /** Every field type, a field that is both a value and an object, and a name outside ASCII. */
+    /** Every field type, a field that is both a value and an object, flattened fields and a name outside ASCII. */
     static FieldSchema allTypesSchema() {
         Map<String, FieldType> f = new LinkedHashMap<>();
         f.put("x.k", FieldType.KEYWORD);
@@ -54,6 +54,13 @@ class ScannerDifferentialTest {
         f.put("destination.ip", FieldType.KEYWORD);
         f.put("source.ip", FieldType.DOUBLE);
         f.put("a", FieldType.IP);
+        f.put("w", FieldType.WILDCARD);
+        f.put("t", FieldType.TEXT);
+        f.put("fl", FieldType.FLATTENED);
+        f.put("fk.a", FieldType.FLATTENED_KEY);
+        f.put("lab", FieldType.FLATTENED); // a flattened field queried by its own name and by a key
+        f.put("lab.x", FieldType.FLATTENED_KEY);
+        f.put("x.f", FieldType.FLATTENED);
         return FieldSchema.of(f);
     }
 

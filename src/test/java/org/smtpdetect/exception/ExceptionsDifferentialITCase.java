@@ -56,25 +56,8 @@ class ExceptionsDifferentialITCase {
     @TempDir
     Path dir;
 
-    /** The seed rule's KQL as the bool query Kibana compiles it to (written by hand: the point is the exceptions). */
-    private static final String RULE_QUERY = "{\"bool\":{\"filter\":["
-            + "{\"bool\":{\"should\":[{\"match\":{\"event.category\":\"network\"}},{\"match\":{\"event.category\":\"network_traffic\"}}],\"minimum_should_match\":1}},"
-            + "{\"match\":{\"network.transport\":\"tcp\"}},"
-            + "{\"bool\":{\"should\":[{\"bool\":{\"should\":[{\"match\":{\"destination.port\":\"25\"}},{\"match\":{\"destination.port\":\"465\"}},"
-            + "{\"match\":{\"destination.port\":\"587\"}}],\"minimum_should_match\":1}},{\"match\":{\"event.dataset\":\"zeek.smtp\"}}],\"minimum_should_match\":1}},"
-            + "{\"bool\":{\"should\":[{\"match\":{\"source.ip\":\"10.0.0.0/8\"}},{\"match\":{\"source.ip\":\"172.16.0.0/12\"}},"
-            + "{\"match\":{\"source.ip\":\"192.168.0.0/16\"}}],\"minimum_should_match\":1}},"
-            + "{\"bool\":{\"must_not\":{\"bool\":{\"should\":[" + String.join(",", destinationExclusions()) + "],\"minimum_should_match\":1}}}}"
-            + "]}}";
-
-    private static List<String> destinationExclusions() {
-        List<String> out = new ArrayList<>();
-        for (String cidr : List.of("10.0.0.0/8", "127.0.0.0/8", "169.254.0.0/16", "172.16.0.0/12", "192.168.0.0/16", "224.0.0.0/4",
-                "::1", "FE80::/10", "FF00::/8")) {
-            out.add("{\"match\":{\"destination.ip\":\"" + cidr + "\"}}");
-        }
-        return out;
-    }
+    /** The seed rule's KQL as the query DSL Kibana sends for it, as the rule core compiles it. */
+    private static final String RULE_QUERY = Detector.compile(SEED, FieldTypes.bundled()).elasticsearchQuery().toString();
 
     /** The ECS types of every field the rule and the items read, as the ECS templates map them. */
     private static final String MAPPING = "{\"settings\":{\"number_of_shards\":1,\"number_of_replicas\":0,\"index.mapping.ignore_malformed\":true},"
@@ -212,6 +195,7 @@ class ExceptionsDifferentialITCase {
         whole.bind(detector.schema());
         for (ExceptionSet s : perItem.values()) s.bind(detector.schema());
 
+        long nestedVerdicts = 0;
         // Each item alone: the clause Kibana builds for it, against our item.
         long itemVerdicts = 0;
         Map<String, Integer> matchedBy = new LinkedHashMap<>();
@@ -255,6 +239,28 @@ class ExceptionsDifferentialITCase {
         assertThat(ourAlerts).as("rule matches not excepted").isEqualTo(nodeAlerts);
         assertThat(nodeAlerts.size()).isBetween(1, nodeRule.size() - 1);
 
+        // KQL nested queries over the same events: the compiled DSL on the node against the rule core.
+        for (String kql : List.of("email.attachments:{ file.name:\"invoice.pdf\" }",
+                "email.attachments:{ file.name:\"invoice.pdf\" and file.size > 50 }",
+                "email.attachments:{ not file.name:\"invoice.pdf\" }",
+                "not email.attachments:{ file.extension:(exe or js) }",
+                "email.attachments:{ file.name:*.pdf or file.extension:docx } and destination.port:25",
+                "email.attachments:{ file.size:* }")) {
+            org.smtpdetect.kql.CompiledQuery q = org.smtpdetect.kql.KqlCompiler.compile(kql, FieldTypes.bundled());
+            org.smtpdetect.event.FieldSchema schema = org.smtpdetect.event.FieldSchema.of(q.fields());
+            q.bind(schema);
+            org.smtpdetect.event.EventParser parser = new org.smtpdetect.event.EventParser(schema);
+            Set<String> node = ids(rest, index, q.elasticsearchQuery().toString());
+            Set<String> ours = new HashSet<>();
+            for (String id : indexed) {
+                ParsedEvent e = parser.parse(events.get(id).getBytes(StandardCharsets.UTF_8));
+                if (!e.isError() && q.matches(e)) ours.add(id);
+            }
+            assertThat(ours).as("events matching %s (node %s)", kql, version).isEqualTo(node);
+            assertThat(node).as("events matching %s", kql).isNotEmpty();
+            nestedVerdicts += indexed.size();
+        }
+
         // What the node refuses to search with, the loader refuses to load.
         for (Item bad : rejected()) {
             String query = "{\"query\":{\"bool\":{\"should\":" + KibanaFilter.itemClauses(JSON.readTree(bad.json), lists) + "}}}";
@@ -264,9 +270,10 @@ class ExceptionsDifferentialITCase {
                     List.of(SEED), FieldTypes.ecs())).as("our loader on %s", bad.id).isInstanceOf(ExceptionFormatException.class);
         }
         System.out.printf("Exceptions against Elasticsearch %s: %d events indexed (%d refused by the node), %d items: %d item verdicts and %d"
-                        + " rule+exceptions verdicts equal (%d rule matches, %d not excepted); %d rejected searches refused by both%n",
+                        + " rule+exceptions verdicts equal (%d rule matches, %d not excepted); %d rejected searches refused by both;"
+                        + " %d verdicts of 6 KQL nested queries equal%n",
                 version, indexed.size(), events.size() - indexed.size(), items.size(), itemVerdicts, indexed.size(), nodeRule.size(),
-                nodeAlerts.size(), rejected().size());
+                nodeAlerts.size(), rejected().size(), nestedVerdicts);
         rest.delete("/" + index);
     }
 

@@ -48,6 +48,24 @@ class DetectionJobTest {
     }
 
     @Test
+    void fieldTypesReachTheRulesAndARuleNeedingThemFailsWithoutThem(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
+        java.nio.file.Path rule = dir.resolve("r.toml");
+        java.nio.file.Files.writeString(rule, "[rule]\nrule_id = \"acme\"\nname = \"Acme\"\ndescription = \"d\"\nauthor = [\"me\"]\n"
+                + "risk_score = 21\nseverity = \"low\"\ntype = \"query\"\nlanguage = \"kuery\"\nindex = [\"logs-*\"]\n"
+                + "query = \"acme.score > 5\"\n");
+        java.nio.file.Path types = dir.resolve("types.tsv");
+        java.nio.file.Files.writeString(types, "acme.score\tlong\n");
+        assertThatThrownBy(() -> DetectionJob.loadRules(JobOptions.fromArgs("--rules", rule.toString())))
+                .hasMessageContaining("field [acme.score] has no type");
+        List<Rule> rules = DetectionJob.loadRules(JobOptions.fromArgs("--rules", rule.toString(), "--field-types", types.toString()));
+        assertThat(rules.get(0).fieldTypes()).containsEntry("acme.score", "long\t-");
+        assertThat(org.smtpdetect.rule.Detector.of(rules).schema().typeAt(org.smtpdetect.rule.Detector.of(rules).schema().slotOf("acme.score")))
+                .isEqualTo(org.smtpdetect.event.FieldType.LONG);
+        assertThatThrownBy(() -> JobOptions.fromArgs("--field-types", dir.resolve("missing.tsv").toString()))
+                .hasMessage("option --field-types: cannot read " + dir.resolve("missing.tsv"));
+    }
+
+    @Test
     void statusRecordsCarryTheExecutionUuidOfTheirAlerts() throws Exception {
         var doc = new StatusDocuments("soc").map(new ExecutionStatus(SEED.ruleId(), 1_714_558_500_000L, 3, 3, 0, 0));
         var json = new com.fasterxml.jackson.databind.ObjectMapper().readTree(doc.json);

@@ -81,8 +81,8 @@ class RuleLoaderTest {
 
     @ParameterizedTest
     @CsvSource(delimiter = '|', value = {
-        "type = \"eql\"             | field 'rule.type' must be \"query\"",
-        "language = \"lucene\"      | field 'rule.language' must be \"kuery\"",
+        "type = \"eql\"             | type eql is not supported (field 'rule.type'",
+        "language = \"lucene\"      | language lucene is not supported (field 'rule.language'",
         "severity = \"urgent\"      | field 'rule.severity' must be one of",
         "risk_score = 101           | field 'rule.risk_score' must be 0-100",
         "risk_score = \"high\"      | field 'rule.risk_score' must be an integer",

@@ -4,7 +4,7 @@ import org.apache.flink.api.connector.source.ReaderOutput;
 import org.apache.flink.api.connector.source.SourceReader;
 import org.apache.flink.api.connector.source.SourceReaderContext;
 import org.apache.flink.core.io.InputStatus;
-import org.smtpdetect.event.FieldTypes;
+import org.smtpdetect.rule.Detector;
 import org.smtpdetect.exception.ExceptionSet;
 import org.smtpdetect.exception.ExceptionSources;
 import org.slf4j.Logger;
@@ -75,7 +75,7 @@ final class ExceptionFilesReader implements SourceReader<ExceptionsVersion, Exce
         ExceptionSet compiled;
         try {
             sources = ExceptionSources.read(files, valueLists);
-            compiled = ExceptionSet.compile(sources, settings.rules(), FieldTypes.ecs());
+            compiled = ExceptionSet.compile(sources, settings.rules(), Detector.fieldTypes(settings.rules()));
         } catch (RuntimeException e) {
             String problem = e.getMessage() == null ? e.toString() : e.getMessage();
             if (!problem.equals(lastProblem)) {

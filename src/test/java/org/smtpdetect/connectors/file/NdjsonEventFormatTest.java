@@ -59,7 +59,7 @@ class NdjsonEventFormatTest {
         assertThat(records).extracting(r -> r.getRecord().position).as("coordinates only where needed").containsExactly("1", null, "4");
         assertThat(records).extracting(RecordAndPosition::getRecordSkipCount).containsExactly(1L, 3L, 4L);
         EvaluatedEvent match = records.get(0).getRecord();
-        assertThat(match.matchedRules).isEqualTo(1L);
+        assertThat(match.matchedRules).containsExactly(0);
         assertThat(new String(match.raw, StandardCharsets.UTF_8)).isEqualTo(MATCH);
         assertThat(match.origin).endsWith("events.ndjson.gz");
         assertThat(records.get(1).getRecord().raw).as("non-matches carry no payload").isNull();
@@ -86,7 +86,7 @@ class NdjsonEventFormatTest {
         for (int i = 0; i < 1500; i++) {
             EvaluatedEvent e = records.get(i).getRecord();
             assertThat(records.get(i).getRecordSkipCount()).isEqualTo(i + 1L);
-            assertThat(e.matchedRules).as("line %d", i + 1).isEqualTo(i % 3 == 0 ? 1L : 0L);
+            assertThat(e.matchedRules).as("line %d", i + 1).isEqualTo(i % 3 == 0 ? new int[] {0} : null);
             assertThat(e.error == null).as("line %d", i + 1).isEqualTo(i % 3 != 2);
             assertThat(e.raw == null).as("line %d", i + 1).isEqualTo(i % 3 == 1);
             assertThat(e.position).as("line %d", i + 1).isEqualTo(i % 3 == 1 ? null : Long.toString(i + 1));
