@@ -26,6 +26,10 @@ public final class AlertDocuments {
     private final Rule rule;
     private final String spaceId;
     private final ObjectNode ruleFields;
+    /** Rule fields each alert writes itself, over the rule's: the name, which a rule name override changes. */
+    private static final List<String> PER_ALERT_RULE_FIELDS = List.of("kibana.alert.rule.name");
+    /** {@link #ruleFields} but the per-alert ones, serialised once, without braces: more than half of every alert's text. */
+    private final String ruleFieldsJson;
     private final AlertSource sourcePreparation = new AlertSource(AlertFieldMap.alertIndex());
 
     /** What the job knows about one alert besides the raw event. */
@@ -45,18 +49,37 @@ public final class AlertDocuments {
         this.rule = rule;
         this.spaceId = spaceId;
         this.ruleFields = ruleFields(rule, ruleUuid);
-    }
-
-    public String toJson(byte[] event, Provenance p, Instant createdAt) {
         try {
-            return JSON.writeValueAsString(build(event, p, createdAt));
+            ObjectNode constant = ruleFields.deepCopy();
+            constant.remove(PER_ALERT_RULE_FIELDS); // written for each alert (overrides)
+            String json = JSON.writeValueAsString(constant);
+            this.ruleFieldsJson = json.substring(1, json.length() - 1);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
     }
 
+    /**
+     * {@link #build}'s document as JSON text, the rule's fields (the same for every alert of the rule, and none
+     * of them a field of the event, whose top-level {@code kibana} is removed) spliced in as serialised once.
+     */
+    public String toJson(byte[] event, Provenance p, Instant createdAt) {
+        String alert;
+        try {
+            alert = JSON.writeValueAsString(build(event, p, createdAt, false));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return new StringBuilder(alert.length() + ruleFieldsJson.length() + 1)
+                .append(alert, 0, alert.length() - 1).append(',').append(ruleFieldsJson).append('}').toString();
+    }
+
     /** The alert for a matching event; {@code event} must be a JSON object (the parser checked it). */
     public ObjectNode build(byte[] event, Provenance p, Instant createdAt) {
+        return build(event, p, createdAt, true);
+    }
+
+    private ObjectNode build(byte[] event, Provenance p, Instant createdAt, boolean withRuleFields) {
         ObjectNode raw;
         try {
             raw = (ObjectNode) JSON.readTree(event);
@@ -84,7 +107,7 @@ public final class AlertDocuments {
 
         alert.put("kibana.alert.uuid", p.alertId());
         alert.put("kibana.alert.original_time", originalTime);
-        alert.setAll(ruleFields);
+        if (withRuleFields) alert.setAll(ruleFields);
         alert.put("kibana.alert.rule.name", name);
         if (rule.overrides().buildingBlockType() != null) {
             alert.put("kibana.alert.building_block_type", rule.overrides().buildingBlockType());

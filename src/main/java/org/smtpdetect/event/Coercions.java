@@ -33,14 +33,14 @@ public final class Coercions {
      * A {@code long} field's string value: {@code Long.parseLong}, else a decimal truncated toward zero
      * ({@code "25.9"}, {@code "2.5e1"}), as Elasticsearch's {@code toLong(text, coerce=true)}.
      */
-    public static long longFromString(String s) throws Malformed {
+    public static long longFromString(CharSequence s) throws Malformed {
         try {
-            return Long.parseLong(s);
+            return Long.parseLong(s, 0, s.length(), 10);
         } catch (NumberFormatException ignored) {
             // fall through to the decimal path
         }
         try {
-            BigDecimal d = new BigDecimal(s);
+            BigDecimal d = new BigDecimal(s.toString());
             if (d.compareTo(LONG_MAX_PLUS_ONE) >= 0 || d.compareTo(LONG_MIN_MINUS_ONE) <= 0) throw MALFORMED;
             return d.toBigInteger().longValue();
         } catch (NumberFormatException | ArithmeticException e) {
@@ -103,16 +103,16 @@ public final class Coercions {
      * A {@code date} field's string value in epoch milliseconds, with Elasticsearch's default format
      * {@code strict_date_optional_time||epoch_millis}.
      */
-    public static long dateFromString(String s) throws Malformed {
-        if (!s.isEmpty() && isEpochMillis(s)) {
+    public static long dateFromString(CharSequence s) throws Malformed {
+        if (s.length() > 0 && isEpochMillis(s)) {
             try {
-                return Long.parseLong(s);
+                return Long.parseLong(s, 0, s.length(), 10);
             } catch (NumberFormatException e) {
                 throw MALFORMED;
             }
         }
         long millis = isoDateTimeUtc(s);
-        return millis != NOT_SIMPLE ? millis : dateWithFormatter(s);
+        return millis != NOT_SIMPLE ? millis : dateWithFormatter(s.toString());
     }
 
     /** Result of {@link #isoDateTimeUtc} for text it leaves to the formatter. */
@@ -124,7 +124,7 @@ public final class Coercions {
      * valid or not, which {@link #dateWithFormatter} then decides; on the texts it accepts it gives the
      * formatter's result.
      */
-    static long isoDateTimeUtc(String s) {
+    static long isoDateTimeUtc(CharSequence s) {
         int n = s.length();
         if (n < 19 || n > 30 || s.charAt(4) != '-' || s.charAt(7) != '-' || s.charAt(10) != 'T'
                 || s.charAt(13) != ':' || s.charAt(16) != ':') {
@@ -156,12 +156,22 @@ public final class Coercions {
         }
         if (i < n && s.charAt(i) == 'Z') i++;
         if (i != n) return NOT_SIMPLE;
-        long seconds = LocalDate.of(year, month, day).toEpochDay() * 86_400L + hour * 3_600L + minute * 60L + second;
+        long seconds = epochDay(year, month, day) * 86_400L + hour * 3_600L + minute * 60L + second;
         return seconds * 1000 + nano / 1_000_000;
     }
 
+    /** Days since 1970-01-01 of a valid proleptic Gregorian date (as {@code LocalDate.toEpochDay}, without the object). */
+    static long epochDay(int year, int month, int day) {
+        long y = month <= 2 ? year - 1 : year;
+        long era = Math.floorDiv(y, 400);
+        long yearOfEra = y - era * 400;
+        long dayOfYear = (153L * (month > 2 ? month - 3 : month + 9) + 2) / 5 + day - 1;
+        long dayOfEra = yearOfEra * 365 + yearOfEra / 4 - yearOfEra / 100 + dayOfYear;
+        return era * 146_097 + dayOfEra - 719_468;
+    }
+
     /** The value of {@code length} ASCII digits at {@code from}, or -1. */
-    private static int digits(String s, int from, int length) {
+    private static int digits(CharSequence s, int from, int length) {
         int v = 0;
         for (int i = from; i < from + length; i++) {
             char c = s.charAt(i);
@@ -190,7 +200,7 @@ public final class Coercions {
         }
     }
 
-    private static boolean isEpochMillis(String s) {
+    private static boolean isEpochMillis(CharSequence s) {
         int start = s.charAt(0) == '-' ? 1 : 0;
         if (start == s.length()) return false;
         for (int i = start; i < s.length(); i++) {
@@ -201,9 +211,9 @@ public final class Coercions {
     }
 
     /** A {@code boolean} field's string value: only "true", "false" (and "" as missing, handled by the caller). */
-    public static boolean booleanFromString(String s) throws Malformed {
-        if ("true".equals(s)) return true;
-        if ("false".equals(s)) return false;
+    public static boolean booleanFromString(CharSequence s) throws Malformed {
+        if ("true".contentEquals(s)) return true;
+        if ("false".contentEquals(s)) return false;
         throw MALFORMED;
     }
 }

@@ -6,10 +6,10 @@ import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.core.StreamReadConstraints;
+import com.fasterxml.jackson.core.exc.InputCoercionException;
 import com.fasterxml.jackson.core.exc.StreamConstraintsException;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 
 /**
  * Reads only the schema's fields from raw JSON bytes with one streaming pass; everything else is skipped
@@ -17,14 +17,18 @@ import java.nio.charset.StandardCharsets;
  * keys, nulls) with {@code ignore_malformed}: a malformed value is dropped and its field remembered. Input
  * Elasticsearch would reject as a whole yields an error, never an exception. Not thread-safe: one per task.
  */
-public final class EventParser {
+public final class EventParser implements EventReader {
     /** Elasticsearch's keyword {@code ignore_above} in the ECS templates: longer values are not indexed. */
     static final int KEYWORD_IGNORE_ABOVE = 1024;
     /** Jackson's default nesting limit, which Elasticsearch keeps. */
     private static final int MAX_DEPTH = 1000;
 
-    /** Configured as Elasticsearch configures its JSON parser: comments allowed, duplicate keys rejected. */
+    /**
+     * Configured as Elasticsearch configures its JSON parser: comments allowed, duplicate keys rejected, no
+     * failure when the field-name table's hash area fills (Elasticsearch turns that check off).
+     */
     private static final JsonFactory FACTORY = JsonFactory.builder()
+            .disable(JsonFactory.Feature.FAIL_ON_SYMBOL_HASH_OVERFLOW)
             .enable(com.fasterxml.jackson.core.StreamReadFeature.STRICT_DUPLICATE_DETECTION)
             .enable(com.fasterxml.jackson.core.json.JsonReadFeature.ALLOW_JAVA_COMMENTS)
             .streamReadConstraints(StreamReadConstraints.builder().maxNestingDepth(MAX_DEPTH)
@@ -40,20 +44,13 @@ public final class EventParser {
         this.event = new ParsedEvent(schema);
     }
 
+    @Override
     public FieldSchema schema() {
         return schema;
     }
 
-    public ParsedEvent parse(String json) {
-        byte[] b = json.getBytes(StandardCharsets.UTF_8);
-        return parse(b, 0, b.length);
-    }
-
-    public ParsedEvent parse(byte[] data) {
-        return parse(data, 0, data.length);
-    }
-
     /** Parses one document. The returned event is reused by the next call. */
+    @Override
     public ParsedEvent parse(byte[] data, int offset, int length) {
         event.reset();
         event.source(data, offset, length); // nested queries read the nested objects from the source
@@ -92,8 +89,7 @@ public final class EventParser {
     /** Reads an object's fields into the schema below {@code node}; returns a rejection reason or null. */
     private String readObject(JsonParser p, FieldSchema.Node node) throws IOException {
         while (p.nextToken() == JsonToken.FIELD_NAME) {
-            String key = p.currentName();
-            FieldSchema.Node target = key.indexOf('.') < 0 ? node.children.get(key) : resolveDotted(node, key);
+            FieldSchema.Node target = resolve(node, p.currentName());
             JsonToken v = p.nextToken();
             if (target == null) {
                 p.skipChildren();
@@ -108,7 +104,7 @@ public final class EventParser {
         return null;
     }
 
-    private static final int LEAF_CONFLICT = Integer.MIN_VALUE;
+    static final int LEAF_CONFLICT = Integer.MIN_VALUE;
 
     /** Every leaf value of the object the parser is at, for a flattened field queried by its own name. */
     private String readFlattened(JsonParser p, FieldSchema.Node target) throws IOException {
@@ -123,9 +119,14 @@ public final class EventParser {
     }
 
     /**
-     * Follows a dotted key from {@code node}: null when no schema field lies under it; a marker node when the
-     * key goes below a leaf field ({@code destination.port.number}), which Elasticsearch rejects.
+     * The schema node a key of an object at {@code node} leads to: null when no schema field lies under it; a
+     * node with slot {@link #LEAF_CONFLICT} when a dotted key goes below a leaf field
+     * ({@code destination.port.number}), which Elasticsearch rejects.
      */
+    static FieldSchema.Node resolve(FieldSchema.Node node, String key) {
+        return key.indexOf('.') < 0 ? node.children.get(key) : resolveDotted(node, key);
+    }
+
     private static FieldSchema.Node resolveDotted(FieldSchema.Node node, String key) {
         FieldSchema.Node n = node;
         int start = 0;
@@ -249,11 +250,18 @@ public final class EventParser {
         }
     }
 
-    /** A JSON number as a long: integers in range, floats truncated as Elasticsearch coerces them. */
+    /**
+     * A JSON number as a long: integers in range, floats truncated as Elasticsearch coerces them. Out-of-range
+     * integers are found by {@code getLongValue} failing, not by {@code getNumberType}: in Jackson 2.17 the latter
+     * leaves the number's text behind, and the next {@code getDoubleValue} returns it (fixed in 2.18.3).
+     */
     private static long longFromNumber(JsonParser p, JsonToken v) throws IOException, Coercions.Malformed {
         if (v == JsonToken.VALUE_NUMBER_FLOAT) return Coercions.longFromDouble(p.getDoubleValue());
-        if (p.getNumberType() == JsonParser.NumberType.BIG_INTEGER) throw Coercions.MALFORMED;
-        return p.getLongValue();
+        try {
+            return p.getLongValue();
+        } catch (InputCoercionException outOfRange) {
+            throw Coercions.MALFORMED;
+        }
     }
 
     private static boolean isBlank(byte[] data, int offset, int length) {

@@ -45,8 +45,8 @@ public final class IpAddresses {
      * Parses {@code text} into {@code out[0]} (high 64 bits) and {@code out[1]} (low 64 bits).
      * Returns false, leaving {@code out} untouched, when Elasticsearch would reject the value.
      */
-    public static boolean parse(String text, long[] out) {
-        return parseCanonicalIpv4(text, out) || parseWithLibrary(text, out);
+    public static boolean parse(CharSequence text, long[] out) {
+        return parseCanonicalIpv4(text, out) || parsePlainIpv6(text, out) || parseWithLibrary(text.toString(), out);
     }
 
     /**
@@ -54,7 +54,7 @@ public final class IpAddresses {
      * ({@code 10.1.2.3}). Returns false, leaving {@code out} untouched, for any other text, valid or not, which
      * {@link #parseWithLibrary} then decides; on the texts it accepts it gives the library's result.
      */
-    static boolean parseCanonicalIpv4(String s, long[] out) {
+    static boolean parseCanonicalIpv4(CharSequence s, long[] out) {
         int n = s.length();
         if (n < 7 || n > 15) return false;
         long address = 0;
@@ -81,6 +81,93 @@ public final class IpAddresses {
         out[0] = 0L;
         out[1] = MAPPED_V4_LO_PREFIX | (address << 8) | value;
         return true;
+    }
+
+    /**
+     * Plain IPv6 without the library: colon-separated groups of 1 to 4 hex digits, eight of them or fewer with
+     * one {@code ::} standing for at least one zero group, and nothing else (no zone, no IPv4 tail). Returns
+     * false, leaving {@code out} untouched, for any other text, valid or not, which {@link #parseWithLibrary}
+     * then decides; on the texts it accepts it gives the library's result.
+     */
+    static boolean parsePlainIpv6(CharSequence s, long[] out) {
+        int n = s.length();
+        if (n < 2 || n > 39) return false;
+        long hi = 0;
+        long lo = 0;
+        int groups = 0;
+        int gapAt = -1; // groups read before the "::"
+        int i = 0;
+        if (s.charAt(0) == ':') {
+            if (s.charAt(1) != ':') return false;
+            gapAt = 0;
+            i = 2;
+        }
+        while (i < n) {
+            int start = i;
+            int value = 0;
+            for (; i < n; i++) {
+                int d = hexValue(s.charAt(i));
+                if (d < 0) break;
+                value = (value << 4) | d;
+            }
+            if (i == start || i - start > 4 || groups == 8) return false;
+            hi = (hi << 16) | (lo >>> 48);
+            lo = (lo << 16) | value;
+            groups++;
+            if (i == n) break;
+            if (s.charAt(i) != ':') return false;
+            i++;
+            if (i < n && s.charAt(i) == ':') {
+                if (gapAt >= 0) return false;
+                gapAt = groups;
+                i++;
+            } else if (i == n) {
+                return false;
+            }
+        }
+        if (gapAt < 0 ? groups != 8 : groups > 7) return false;
+        if (gapAt >= 0) {
+            // the groups after the gap stay where they are; those before it move up past the zeros
+            int tailBits = 16 * (groups - gapAt);
+            int gapBits = 16 * (8 - groups);
+            long tailHi = tailBits >= 128 ? hi : tailBits > 64 ? hi & (-1L >>> (128 - tailBits)) : 0;
+            long tailLo = tailBits >= 64 ? lo : tailBits == 0 ? 0 : lo & (-1L >>> (64 - tailBits));
+            long headHi = shiftRightHi(hi, lo, tailBits);
+            long headLo = shiftRightLo(hi, lo, tailBits);
+            int up = tailBits + gapBits;
+            hi = shiftLeftHi(headHi, headLo, up) | tailHi;
+            lo = shiftLeftLo(headLo, up) | tailLo;
+        }
+        out[0] = hi;
+        out[1] = lo;
+        return true;
+    }
+
+    private static int hexValue(char c) {
+        if (c >= '0' && c <= '9') return c - '0';
+        if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+        if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+        return -1;
+    }
+
+    private static long shiftRightHi(long hi, long lo, int bits) {
+        return bits >= 128 ? 0 : bits >= 64 ? 0 : bits == 0 ? hi : hi >>> bits;
+    }
+
+    private static long shiftRightLo(long hi, long lo, int bits) {
+        if (bits >= 128) return 0;
+        if (bits >= 64) return hi >>> (bits - 64);
+        return bits == 0 ? lo : (lo >>> bits) | (hi << (64 - bits));
+    }
+
+    private static long shiftLeftHi(long hi, long lo, int bits) {
+        if (bits >= 128) return 0;
+        if (bits >= 64) return lo << (bits - 64);
+        return bits == 0 ? hi : (hi << bits) | (lo >>> (64 - bits));
+    }
+
+    private static long shiftLeftLo(long lo, int bits) {
+        return bits >= 64 ? 0 : lo << bits;
     }
 
     /** {@link #parse} through the IP library only: the reference for any spelling. */

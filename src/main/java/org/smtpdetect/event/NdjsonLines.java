@@ -2,6 +2,9 @@ package org.smtpdetect.event;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.nio.ByteOrder;
 import java.util.Arrays;
 
 /**
@@ -29,12 +32,11 @@ public final class NdjsonLines {
     public boolean next() throws IOException {
         int scanFrom = start;
         while (true) {
-            for (int i = scanFrom; i < end; i++) {
-                if (buf[i] == '\n') {
-                    setLine(start, i);
-                    start = i + 1;
-                    return true;
-                }
+            int i = indexOfNewline(buf, scanFrom, end);
+            if (i >= 0) {
+                setLine(start, i);
+                start = i + 1;
+                return true;
             }
             if (eof) {
                 if (start == end) return false;
@@ -45,6 +47,23 @@ public final class NdjsonLines {
             scanFrom = end - start;
             fill();
         }
+    }
+
+    private static final VarHandle LONGS = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
+    private static final long NEWLINES = 0x0A0A0A0A0A0A0A0AL;
+
+    /** The first '\n' in {@code b[from, to)}, 8 bytes at a time (SWAR), or -1. */
+    static int indexOfNewline(byte[] b, int from, int to) {
+        int i = from;
+        for (; i + 8 <= to; i += 8) {
+            long x = (long) LONGS.get(b, i) ^ NEWLINES;
+            long zero = (x - 0x0101010101010101L) & ~x & 0x8080808080808080L;
+            if (zero != 0) return i + (Long.numberOfTrailingZeros(zero) >>> 3);
+        }
+        for (; i < to; i++) {
+            if (b[i] == '\n') return i;
+        }
+        return -1;
     }
 
     private void setLine(int from, int newline) {

@@ -44,8 +44,10 @@ public final class ParsedEvent {
     }
 
     void reset() {
-        for (FieldValues v : slots) v.clear();
-        ignored.clear();
+        for (FieldValues v : slots) {
+            if (!v.isEmpty()) v.clear();
+        }
+        if (!ignored.isEmpty()) ignored.clear();
         error = null;
     }
 

@@ -27,6 +27,11 @@ public class EvaluatedEvent {
         return error != null;
     }
 
+    /** Matches and dead letters carry their source coordinates; other events only their time. */
+    public boolean needsPosition() {
+        return matchedRules != null || error != null;
+    }
+
     @Override
     public String toString() {
         return "EvaluatedEvent{" + origin + "@" + position + ", t=" + timestamp + ", matched=" + java.util.Arrays.toString(matchedRules)

@@ -26,9 +26,27 @@ public final class EventEvaluator {
 
     /** Evaluates {@code data[offset, offset+length)}; the bytes are copied only for matches and dead letters. */
     public EvaluatedEvent evaluate(byte[] data, int offset, int length, String origin, String position) {
-        EvaluatedEvent out = new EvaluatedEvent();
-        out.origin = origin;
+        EvaluatedEvent out = evaluate(data, offset, length, origin);
         out.position = position;
+        return out;
+    }
+
+    /**
+     * As {@link #evaluate(byte[], int, int, String, String)}, leaving the position to the caller: it is needed
+     * only when {@link EvaluatedEvent#needsPosition()}, so sources format it for those records only.
+     */
+    public EvaluatedEvent evaluate(byte[] data, int offset, int length, String origin) {
+        return evaluate(data, offset, length, origin, new EvaluatedEvent());
+    }
+
+    /** As {@link #evaluate(byte[], int, int, String)}, into {@code out} (every field is set): for sources that recycle records. */
+    public EvaluatedEvent evaluate(byte[] data, int offset, int length, String origin, EvaluatedEvent out) {
+        out.origin = origin;
+        out.position = null;
+        out.matchedRules = null;
+        out.error = null;
+        out.raw = null;
+        out.ignoredFields = null;
         out.timestamp = EvaluatedEvent.NO_TIMESTAMP;
         if (data == null) {
             out.error = "empty record (no value)";

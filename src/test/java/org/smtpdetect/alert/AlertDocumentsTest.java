@@ -1,6 +1,7 @@
 package org.smtpdetect.alert;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import org.junit.jupiter.api.Test;
 import org.smtpdetect.rule.Rule;
@@ -14,6 +15,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 class AlertDocumentsTest {
     private static final Rule RULE = RuleLoader.loadDefault();
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final ObjectMapper STRICT = new ObjectMapper().enable(com.fasterxml.jackson.core.JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
     private static final String EVENT = "{\"@timestamp\":\"2024-05-01T10:11:12.345Z\",\"event\":{\"category\":[\"network\"],\"kind\":\"event\",\"dataset\":\"flow\"},"
             + "\"network.transport\":\"tcp\",\"source\":{\"ip\":\"10.1.2.3\",\"port\":51544},\"destination\":{\"ip\":\"203.0.113.9\",\"port\":25},"
             + "\"host\":{\"name\":\"host-1\"},\"destination.bytes\":10}";
@@ -177,6 +180,24 @@ class AlertDocumentsTest {
         } catch (java.io.IOException e) {
             throw new IllegalArgumentException(e);
         }
+    }
+
+    @Test
+    void jsonTextIsTheBuiltDocumentWithTheRuleFieldsSplicedIn() throws Exception {
+        AlertDocuments docs = new AlertDocuments(RULE, "default", "5f1e7a40-0c4e-11ef-9d2f-3b1e0d4f9a10");
+        Instant at = Instant.parse("2024-05-01T10:15:01Z");
+        int n = 0;
+        for (AlertCorpus.Case c : AlertCorpus.matchingEvents()) {
+            AlertDocuments.Provenance p = new AlertDocuments.Provenance("id-" + n, "corpus", c.name(), at.toEpochMilli(), n % 2 == 0,
+                    List.of("destination.port"));
+            byte[] event = c.event().getBytes(StandardCharsets.UTF_8);
+            // against the built tree as text (a round trip through text changes some values' node types: Infinity),
+            // read strictly: a key spliced in twice would make Elasticsearch refuse the alert
+            assertThat(STRICT.readTree(docs.toJson(event, p, at))).as(c.name())
+                    .isEqualTo(JSON.readTree(JSON.writeValueAsString(docs.build(event, p, at))));
+            n++;
+        }
+        assertThat(n).isGreaterThan(600);
     }
 
     @Test

@@ -17,19 +17,16 @@ import org.apache.flink.streaming.util.TestStreamEnvironment;
 import org.smtpdetect.config.JobOptions;
 import org.smtpdetect.connectors.SinkDocument;
 import org.smtpdetect.connectors.file.NdjsonEventFormat;
-import org.smtpdetect.event.ParsedEvent;
 import org.smtpdetect.job.DetectionTopology;
 import org.smtpdetect.job.EvaluatedEvent;
 import org.smtpdetect.job.JobSettings;
 import org.smtpdetect.job.Sinks;
-import org.smtpdetect.rule.Detector;
 import org.smtpdetect.rule.Rule;
 import org.smtpdetect.rule.RuleLoader;
 
 import java.io.BufferedOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
@@ -41,19 +38,20 @@ import java.util.stream.Stream;
 /**
  * Throughput of the whole job: the replay topology ({@link DetectionTopology} with the NDJSON file source and
  * discarding sinks for alerts, execution status and dead letters) on a local MiniCluster at parallelism 1 and
- * 2, over a generated file that cycles the corpus with timestamps 2 s apart (about 60 matches per execution,
- * under the rule's cap of 100, so executions alert rather than cap). Prints events/s from job submission to
- * completion (generation excluded), the job's own net runtime, and the single-thread core rate measured in the
- * same JVM as a reference.
+ * 2, on both {@link TrafficMix mixes}: {@code realistic} (0.1% matching; events 5 ms apart, so each execution
+ * sees about 60 matches) and {@code burst} (the corpus, 35% matching; events 2 s apart, about 50 matches per
+ * execution, under the rule's cap of 100). Prints events/s from job submission to completion (generation
+ * excluded) and the job's own net runtime.
  *
- * <p>Run: {@code mvn -B -Pbench test} (after {@link CoreBenchmark}), or only this one with
- * {@code mvn -B -Pbench test -Dbench.core.skip}. Options in {@code -Dbench.job.args}: {@code --events N}
- * (default 1,000,000), {@code --dir PATH} (default a temporary directory, deleted afterwards),
- * {@code --parallelism 1,2}.
+ * <p>Run: {@code mvn -B -Pbench test -Dbench.core.skip -Dbench.rules.skip} ({@code mvn -B -Pbench test} runs it
+ * after {@link CoreBenchmark} and {@link RulesBenchmark}). Options in {@code -Dbench.job.args}: {@code --events N}
+ * (default 1,000,000), {@code --mix realistic,burst}, {@code --parallelism 1,2}, {@code --dir PATH} (default a
+ * temporary directory, deleted afterwards).
  */
 public final class JobBenchmark {
-    private static final long STEP_MILLIS = 2_000;
     private static final long START_MILLIS = Instant.parse("2024-01-01T00:00:00Z").toEpochMilli();
+    /** Distinct realistic events generated; the input cycles them with new timestamps. */
+    private static final int REALISTIC_POOL = 50_000;
 
     private JobBenchmark() {}
 
@@ -61,12 +59,14 @@ public final class JobBenchmark {
         long events = 1_000_000;
         Path dir = null;
         List<Integer> parallelisms = List.of(1, 2);
+        List<String> mixes = List.of("realistic", "burst");
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--events": events = Long.parseLong(args[++i].replace("_", "")); break;
                 case "--dir": dir = Path.of(args[++i]); break;
                 case "--parallelism": parallelisms = Stream.of(args[++i].split(",")).map(Integer::valueOf).toList(); break;
-                default: throw new IllegalArgumentException("unknown option " + args[i] + " (--events N, --dir PATH, --parallelism 1,2)");
+                case "--mix": mixes = List.of(args[++i].split(",")); break;
+                default: throw new IllegalArgumentException("unknown option " + args[i] + " (--events N, --mix realistic,burst, --parallelism 1,2, --dir PATH)");
             }
         }
         boolean temporary = dir == null;
@@ -75,46 +75,42 @@ public final class JobBenchmark {
         try {
             List<Rule> rules = List.of(RuleLoader.loadDefault());
             JobSettings settings = settings(rules);
-            byte[][] corpus = CoreBenchmark.corpus();
-
-            long t0 = System.nanoTime();
-            // A single file for p=1; for p=n the same events dealt round-robin to n files (one per reader,
-            // the file source does not split files), so every run sees the same events and timeline.
-            List<Integer> layouts = parallelisms.stream().distinct().toList();
-            List<List<Path>> inputs = new ArrayList<>();
-            long bytes = 0;
-            for (int files : layouts) {
-                List<Path> paths = new ArrayList<>();
-                for (int f = 0; f < files; f++) paths.add(dir.resolve("events-" + files + "-" + f + ".ndjson"));
-                bytes = generate(corpus, events, paths);
-                inputs.add(paths);
-            }
-            System.out.printf("generated %,d events (%,d MB) per layout in %.1f s%n", events, bytes >> 20, (System.nanoTime() - t0) / 1e9);
-
-            double core = coreRate(rules, corpus);
-            System.out.printf("core (same JVM, one thread, corpus in memory): %,.0f ev/s%n", core);
-
             Configuration conf = new Configuration();
             conf.set(TaskManagerOptions.MANAGED_MEMORY_SIZE, MemorySize.parse("64m"));
             conf.set(TaskManagerOptions.NETWORK_MEMORY_MIN, MemorySize.parse("128m"));
             conf.set(TaskManagerOptions.NETWORK_MEMORY_MAX, MemorySize.parse("128m"));
+            List<String> summary = new ArrayList<>();
             try (MiniCluster cluster = new MiniCluster(new MiniClusterConfiguration.Builder()
                     .setConfiguration(conf).setNumTaskManagers(1).setNumSlotsPerTaskManager(maxParallelism).build())) {
                 cluster.start();
-                // Warm-up: a short run so class loading and JIT of the first measured run do not count.
-                Path warm = dir.resolve("warm-up.ndjson");
-                generate(corpus, Math.min(events, 100_000), List.of(warm));
-                run(cluster, settings, List.of(warm), maxParallelism, Math.min(events, 100_000), "warm-up");
-
-                List<String> summary = new ArrayList<>();
-                for (int p : parallelisms) {
-                    List<Path> in = inputs.get(layouts.indexOf(p));
-                    double rate = run(cluster, settings, in, p, events, "p=" + p);
-                    summary.add(String.format("p=%d %,.0f ev/s", p, rate));
+                boolean warm = false;
+                for (String mix : mixes) {
+                    byte[][] pool = TrafficMix.of(mix, REALISTIC_POOL);
+                    long step = mix.equals("burst") ? 2_000 : 5;
+                    if (!warm) {
+                        // a short run first, so class loading and JIT of the first measured run do not count
+                        Path warmUp = dir.resolve("warm-up.ndjson");
+                        generate(pool, Math.min(events, 200_000), step, List.of(warmUp));
+                        run(cluster, settings, List.of(warmUp), maxParallelism, Math.min(events, 200_000), "warm-up");
+                        warm = true;
+                    }
+                    for (int p : parallelisms) {
+                        // the same events and timeline for every parallelism: dealt round-robin to p files, one
+                        // per reader (the file source does not split files)
+                        List<Path> in = new ArrayList<>();
+                        for (int f = 0; f < p; f++) in.add(dir.resolve(mix + "-" + p + "-" + f + ".ndjson"));
+                        long t0 = System.nanoTime();
+                        long bytes = generate(pool, events, step, in);
+                        System.out.printf("%s: generated %,d events (%,d MB, %.0f bytes per event) in %.1f s%n", mix, events,
+                                bytes >> 20, (double) bytes / events, (System.nanoTime() - t0) / 1e9);
+                        double rate = run(cluster, settings, in, p, events, mix + " p=" + p);
+                        summary.add(String.format("%s p=%d %,.0f ev/s", mix, p, rate));
+                        for (Path f : in) Files.deleteIfExists(f);
+                    }
                 }
-                System.out.printf("%njob: %s; core reference %,.0f ev/s (%,d events, %d cores)%n",
-                        String.join(", ", summary), core, events, Runtime.getRuntime().availableProcessors());
             }
+            System.out.printf("%njob: %s (%,d events each, %d cores)%n", String.join(", ", summary), events,
+                    Runtime.getRuntime().availableProcessors());
         } finally {
             if (temporary) deleteTree(dir);
         }
@@ -142,8 +138,8 @@ public final class JobBenchmark {
         JobExecutionResult result = env.execute("SMTP to the Internet - benchmark " + label);
         double seconds = (System.nanoTime() - start) / 1e9;
         double rate = events / seconds;
-        System.out.printf("%-8s p=%d: %,d events in %.2f s wall (net %.2f s): %,.0f ev/s; alerts %,d, status records %,d, dead letters %,d%n",
-                label, parallelism, events, seconds, result.getNetRuntime() / 1e3, rate,
+        System.out.printf("%-14s: %,d events in %.2f s wall (net %.2f s): %,.0f ev/s; alerts %,d, status records %,d, dead letters %,d%n",
+                label, events, seconds, result.getNetRuntime() / 1e3, rate,
                 count(result, "alerts"), count(result, "execution-status"), count(result, "dead-letters"));
         return rate;
     }
@@ -181,49 +177,19 @@ public final class JobBenchmark {
     }
 
     /**
-     * Writes {@code events} lines cycling the corpus, dealt round-robin to {@code files}; line i is stamped
-     * {@code START + i * STEP}. Corpus lines that begin with a top-level {@code @timestamp} string get it
-     * replaced; valid documents without one get one prepended; the rest (invalid JSON, odd timestamps) stay as
-     * they are. Returns the bytes written.
+     * Writes {@code events} lines cycling {@code pool}, dealt round-robin to {@code files}, line i stamped
+     * {@code START + i * step} (see {@link Restamped}). Returns the bytes written.
      */
-    static long generate(byte[][] corpus, long events, List<Path> files) throws IOException {
-        Detector detector = Detector.of(List.of(RuleLoader.loadDefault()));
-        byte[][] head = new byte[corpus.length][];
-        byte[][] tail = new byte[corpus.length][];
-        byte[] prefix = "{\"@timestamp\": \"".getBytes(StandardCharsets.UTF_8);
-        for (int i = 0; i < corpus.length; i++) {
-            String line = new String(corpus[i], StandardCharsets.UTF_8);
-            ParsedEvent e = detector.parse(corpus[i]);
-            String start = "{\"@timestamp\": \"";
-            int close = line.startsWith(start) ? line.indexOf('"', start.length()) : -1;
-            if (close > 0 && line.indexOf("@timestamp", close) < 0) {
-                head[i] = prefix;
-                tail[i] = line.substring(close).getBytes(StandardCharsets.UTF_8);
-            } else if (!e.isError() && line.startsWith("{") && !line.contains("@timestamp")) {
-                head[i] = prefix;
-                String rest = line.substring(1).stripLeading();
-                tail[i] = ("\"" + (rest.startsWith("}") ? "" : ", ") + rest).getBytes(StandardCharsets.UTF_8);
-            }
-        }
+    static long generate(byte[][] pool, long events, long step, List<Path> files) throws IOException {
+        Restamped stamped = new Restamped(pool);
         OutputStream[] out = new OutputStream[files.size()];
         long bytes = 0;
         try {
             for (int f = 0; f < out.length; f++) out[f] = new BufferedOutputStream(Files.newOutputStream(files.get(f)), 1 << 20);
             for (long n = 0; n < events; n++) {
-                int c = (int) (n % corpus.length);
                 OutputStream o = out[(int) (n % out.length)];
-                if (head[c] == null) {
-                    o.write(corpus[c]);
-                    bytes += corpus[c].length;
-                } else {
-                    byte[] ts = Instant.ofEpochMilli(START_MILLIS + n * STEP_MILLIS).toString().getBytes(StandardCharsets.US_ASCII);
-                    o.write(head[c]);
-                    o.write(ts);
-                    o.write(tail[c]);
-                    bytes += head[c].length + ts.length + tail[c].length;
-                }
+                bytes += stamped.write((int) (n % pool.length), START_MILLIS + n * step, o) + 1;
                 o.write('\n');
-                bytes++;
             }
         } finally {
             for (OutputStream o : out) {
@@ -231,27 +197,6 @@ public final class JobBenchmark {
             }
         }
         return bytes;
-    }
-
-    /** Single-thread parse+evaluate over the corpus for a few seconds, after a warm-up. */
-    private static double coreRate(List<Rule> rules, byte[][] corpus) {
-        Detector detector = Detector.of(rules);
-        long matches = 0;
-        long deadline = System.nanoTime() + 3_000_000_000L;
-        while (System.nanoTime() < deadline) {
-            for (byte[] e : corpus) matches += detector.matches(0, detector.parse(e)) ? 1 : 0;
-        }
-        long n = 0;
-        long start = System.nanoTime();
-        deadline = start + 5_000_000_000L;
-        long now;
-        do {
-            for (byte[] e : corpus) matches += detector.matches(0, detector.parse(e)) ? 1 : 0;
-            n += corpus.length;
-            now = System.nanoTime();
-        } while (now < deadline);
-        if (matches == 0) throw new IllegalStateException("no matches");
-        return n / ((now - start) / 1e9);
     }
 
     private static void deleteTree(Path dir) throws IOException {

@@ -9,6 +9,7 @@ import java.util.Map;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+/** The reference parser's behaviour; {@link EventScannerTest} runs the same tests on the scanner. */
 class EventParserTest {
     private static final FieldSchema SCHEMA;
 
@@ -21,7 +22,12 @@ class EventParserTest {
         SCHEMA = FieldSchema.of(f);
     }
 
-    private final EventParser parser = new EventParser(SCHEMA);
+    /** The parser under test. */
+    EventReader reader(FieldSchema schema) {
+        return new EventParser(schema);
+    }
+
+    private final EventReader parser = reader(SCHEMA);
 
     private FieldValues values(String json, String field) {
         ParsedEvent e = parser.parse(json);
@@ -148,6 +154,17 @@ class EventParserTest {
     @Test
     void commentsAreAllowedAsElasticsearchAllowsThem() {
         assertThat(values("{/* beat */\"destination\":{\"port\":25} // trailing\n}", "destination.port").toString()).isEqualTo("[25]");
+    }
+
+    @Test
+    void aDoubleAfterAnIntegerOutsideTheLongRangeKeepsItsOwnValue() {
+        Map<String, FieldType> f = new LinkedHashMap<>();
+        f.put("a", FieldType.LONG);
+        f.put("b", FieldType.DOUBLE);
+        EventReader p = reader(FieldSchema.of(f));
+        ParsedEvent e = p.parse("{\"a\":12345678901234567890,\"b\":1}");
+        assertThat(e.ignoredFields()).containsExactly("a");
+        assertThat(e.values(1).doubleAt(0)).isEqualTo(1.0);
     }
 
     @Test

@@ -23,8 +23,13 @@ class EventParserTypesTest {
         SCHEMA = FieldSchema.of(f);
     }
 
-    private static ParsedEvent parse(String json) {
-        return new EventParser(SCHEMA).parse(json);
+    /** The parser under test; {@link EventScannerTypesTest} runs these cases on the scanner. */
+    EventReader reader(FieldSchema schema) {
+        return new EventParser(schema);
+    }
+
+    private ParsedEvent parse(String json) {
+        return reader(SCHEMA).parse(json);
     }
 
     @Test

@@ -57,17 +57,74 @@ class FastPathEquivalenceTest {
         }
     }
 
-    /** Asserts the shortcut declines or agrees with the library; returns whether it accepted. */
+    @Test
+    void plainIpv6IsWhatTheLibraryParses() {
+        String[] groups = {"0", "1", "a", "F", "00", "0a", "fFf", "0000", "ffff", "1234", "abcd", "00000", "12345", "g", "", " 1",
+                "1%", "1.2", "x"};
+        int accepted = 0;
+        // every shape of up to 9 groups with the gap anywhere, over a few group values
+        Random r = new Random(SEED);
+        for (int count = 0; count <= 9; count++) {
+            for (int gap = -1; gap <= count; gap++) {
+                for (int k = 0; k < 400; k++) {
+                    StringBuilder b = new StringBuilder();
+                    for (int g = 0; g < count; g++) {
+                        if (g == gap) b.append("::");
+                        else if (g > 0) b.append(':');
+                        b.append(groups[r.nextInt(k < 200 ? 12 : groups.length)]);
+                    }
+                    if (gap == count) b.append("::");
+                    if (assertSameIp(b.toString())) accepted++;
+                }
+            }
+        }
+        for (String text : List.of("::", "::1", "1::", "::ffff:a0b:c0d", "2001:db8::25", "fe80::1", "fe80::1%eth0", "::ffff:1.2.3.4",
+                "1:2:3:4:5:6:7:8", "1:2:3:4:5:6:7::", "::2:3:4:5:6:7:8", "1:2:3:4:5:6:7:8::", "::1:2:3:4:5:6:7:8", ":::",
+                "1:::2", ":1::", "1::2::3", "1:2:3:4:5:6:7", "1:2:3:4:5:6:7:8:9", "FF02::1", "2a02:cf40:add:4002:91f2:a9b2:e09a:6fc6")) {
+            assertSameIp(text);
+        }
+        assertThat(accepted).isGreaterThan(3_000);
+    }
+
+    @Test
+    void plainIpv6AgreesOnRandomTexts() {
+        Random r = new Random(SEED);
+        String alphabet = "0123456789abcdefABCDEF::::::.%x ";
+        int accepted = 0;
+        for (int i = 0; i < 200_000; i++) {
+            String text;
+            if (i % 2 == 0) {
+                StringBuilder b = new StringBuilder();
+                int count = 1 + r.nextInt(8);
+                int gap = r.nextInt(count + 2) - 1;
+                for (int g = 0; g < count; g++) {
+                    b.append(g == gap ? "::" : g > 0 ? ":" : "").append(Integer.toHexString(r.nextInt(1 << (4 * (1 + r.nextInt(4))))));
+                }
+                text = b.toString();
+                if (i % 10 == 0) text = mutate(text, r, alphabet);
+            } else {
+                text = randomText(r, alphabet, r.nextInt(20));
+            }
+            if (assertSameIp(text)) accepted++;
+        }
+        assertThat(accepted).isGreaterThan(40_000);
+    }
+
+    /** Asserts the shortcuts decline or agree with the library; returns whether one accepted. */
     private static boolean assertSameIp(String text) {
-        long[] fast = {-1, -1};
         long[] reference = {-1, -1};
-        boolean accepted = IpAddresses.parseCanonicalIpv4(text, fast);
         boolean valid = IpAddresses.parseWithLibrary(text, reference);
-        if (accepted) {
-            assertThat(valid).as("library accepts %s", text).isTrue();
-            assertThat(fast).as(text).containsExactly(reference);
-        } else {
-            assertThat(fast).as("untouched for %s", text).containsExactly(-1, -1);
+        boolean accepted = false;
+        for (int shortcut = 0; shortcut < 2; shortcut++) {
+            long[] fast = {-1, -1};
+            boolean took = shortcut == 0 ? IpAddresses.parseCanonicalIpv4(text, fast) : IpAddresses.parsePlainIpv6(text, fast);
+            if (took) {
+                assertThat(valid).as("library accepts %s", text).isTrue();
+                assertThat(fast).as(text).containsExactly(reference);
+            } else {
+                assertThat(fast).as("untouched for %s", text).containsExactly(-1, -1);
+            }
+            accepted |= took;
         }
         long[] combined = {-1, -1};
         assertThat(IpAddresses.parse(text, combined)).as(text).isEqualTo(valid);

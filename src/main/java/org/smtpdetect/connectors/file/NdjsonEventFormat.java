@@ -5,6 +5,7 @@ import org.apache.flink.configuration.Configuration;
 import org.apache.flink.connector.file.src.FileSourceSplit;
 import org.apache.flink.connector.file.src.reader.BulkFormat;
 import org.apache.flink.connector.file.src.util.CheckpointedPosition;
+import org.apache.flink.connector.file.src.util.MutableRecordAndPosition;
 import org.apache.flink.connector.file.src.util.RecordAndPosition;
 import org.apache.flink.core.fs.FSDataInputStream;
 import org.smtpdetect.event.NdjsonLines;
@@ -14,9 +15,9 @@ import org.smtpdetect.rule.Rule;
 
 import java.io.IOException;
 import java.io.InputStream;
-import java.util.ArrayList;
-import java.util.Iterator;
 import java.util.List;
+import java.util.Queue;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.zip.GZIPInputStream;
 
 /**
@@ -57,7 +58,46 @@ public final class NdjsonEventFormat implements BulkFormat<EvaluatedEvent, FileS
         return TypeInformation.of(EvaluatedEvent.class);
     }
 
+    /**
+     * A batch of records, its events and position recycled once Flink has emitted them all (releaseBatch), so
+     * reading allocates nothing per line.
+     */
+    private static final class Batch implements RecordIterator<EvaluatedEvent> {
+        final EvaluatedEvent[] events = new EvaluatedEvent[BATCH];
+        final long[] lines = new long[BATCH];
+        private final MutableRecordAndPosition<EvaluatedEvent> position = new MutableRecordAndPosition<>();
+        private final Queue<Batch> free;
+        private int size;
+        private int next;
+
+        Batch(Queue<Batch> free) {
+            this.free = free;
+            for (int i = 0; i < BATCH; i++) events[i] = new EvaluatedEvent();
+        }
+
+        Batch start(int size) {
+            this.size = size;
+            this.next = 0;
+            return this;
+        }
+
+        @Override
+        public RecordAndPosition<EvaluatedEvent> next() {
+            if (next == size) return null;
+            position.set(events[next], CheckpointedPosition.NO_OFFSET, lines[next]);
+            next++;
+            return position;
+        }
+
+        @Override
+        public void releaseBatch() {
+            free.add(this);
+        }
+    }
+
     private static final class LineReader implements Reader<EvaluatedEvent> {
+        /** Batches handed back by the task thread, for the fetcher thread to fill again. */
+        private final Queue<Batch> free = new ConcurrentLinkedQueue<>();
         private final InputStream in;
         private final NdjsonLines lines;
         private final String origin;
@@ -76,25 +116,21 @@ public final class NdjsonEventFormat implements BulkFormat<EvaluatedEvent, FileS
 
         @Override
         public RecordIterator<EvaluatedEvent> readBatch() throws IOException {
-            List<RecordAndPosition<EvaluatedEvent>> batch = new ArrayList<>(BATCH);
-            while (batch.size() < BATCH && lines.next()) {
+            Batch batch = free.poll();
+            if (batch == null) batch = new Batch(free);
+            int size = 0;
+            while (size < BATCH && lines.next()) {
                 if (lines.isBlank()) continue;
                 long n = lines.lineNumber();
-                EvaluatedEvent e = evaluator.evaluate(lines.buffer(), lines.offset(), lines.length(), origin, Long.toString(n));
-                batch.add(new RecordAndPosition<>(e, CheckpointedPosition.NO_OFFSET, n));
+                EvaluatedEvent e = evaluator.evaluate(lines.buffer(), lines.offset(), lines.length(), origin, batch.events[size]);
+                if (e.needsPosition()) e.position = Long.toString(n);
+                batch.lines[size++] = n;
             }
-            if (batch.isEmpty()) return null;
-            Iterator<RecordAndPosition<EvaluatedEvent>> it = batch.iterator();
-            return new RecordIterator<>() {
-                @Override
-                public RecordAndPosition<EvaluatedEvent> next() {
-                    return it.hasNext() ? it.next() : null;
-                }
-
-                @Override
-                public void releaseBatch() {
-                }
-            };
+            if (size == 0) {
+                free.add(batch);
+                return null;
+            }
+            return batch.start(size);
         }
 
         @Override

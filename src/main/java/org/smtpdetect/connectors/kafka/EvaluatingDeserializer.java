@@ -22,6 +22,12 @@ public final class EvaluatingDeserializer implements KafkaRecordDeserializationS
     private final List<Rule> rules;
     private final String timestampField;
     private transient EventEvaluator evaluator;
+    /**
+     * The record handed to the collector, filled anew each time: Flink's Kafka source emits it through the chain
+     * before the next record is read (copied there unless object reuse is on, when the chained router reads it
+     * and keeps nothing of it).
+     */
+    private transient EvaluatedEvent reused;
 
     public EvaluatingDeserializer(List<Rule> rules, String timestampField) {
         this.rules = List.copyOf(rules);
@@ -36,7 +42,11 @@ public final class EvaluatingDeserializer implements KafkaRecordDeserializationS
     @Override
     public void deserialize(ConsumerRecord<byte[], byte[]> record, Collector<EvaluatedEvent> out) {
         if (evaluator == null) evaluator = new EventEvaluator(rules, timestampField);
-        out.collect(evaluator.evaluate(record.value(), record.topic(), position(record.partition(), record.offset())));
+        if (reused == null) reused = new EvaluatedEvent();
+        byte[] value = record.value();
+        EvaluatedEvent e = evaluator.evaluate(value, 0, value == null ? 0 : value.length, record.topic(), reused);
+        if (e.needsPosition()) e.position = position(record.partition(), record.offset());
+        out.collect(e);
     }
 
     public static String position(int partition, long offset) {
