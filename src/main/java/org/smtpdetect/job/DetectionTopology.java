@@ -1,5 +1,6 @@
 package org.smtpdetect.job;
 
+import org.smtpdetect.rule.EvaluatedEvent;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.connector.source.Source;

@@ -1,5 +1,6 @@
 package org.smtpdetect.job;
 
+import org.smtpdetect.rule.EvaluatedEvent;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import org.apache.flink.api.common.RuntimeExecutionMode;
@@ -56,7 +57,7 @@ public final class ReplayJob {
             }
         }
         env.setRuntimeMode(RuntimeExecutionMode.STREAMING);
-        FileSource<org.smtpdetect.job.EvaluatedEvent> source = FileSource
+        FileSource<org.smtpdetect.rule.EvaluatedEvent> source = FileSource
                 .forBulkFileFormat(new NdjsonEventFormat(settings.rules(), settings.timestampField()),
                         inputs.stream().map(p -> new org.apache.flink.core.fs.Path(p.toUri())).toArray(org.apache.flink.core.fs.Path[]::new))
                 .build();

@@ -1,5 +1,6 @@
 package org.smtpdetect.job;
 
+import org.smtpdetect.rule.EvaluatedEvent;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.metrics.Counter;
 import org.apache.flink.streaming.api.functions.ProcessFunction;

@@ -18,7 +18,7 @@ import org.smtpdetect.config.JobOptions;
 import org.smtpdetect.connectors.SinkDocument;
 import org.smtpdetect.connectors.file.NdjsonEventFormat;
 import org.smtpdetect.job.DetectionTopology;
-import org.smtpdetect.job.EvaluatedEvent;
+import org.smtpdetect.rule.EvaluatedEvent;
 import org.smtpdetect.job.JobSettings;
 import org.smtpdetect.job.Sinks;
 import org.smtpdetect.rule.Rule;

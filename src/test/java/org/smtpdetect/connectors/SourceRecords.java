@@ -1,6 +1,6 @@
 package org.smtpdetect.connectors;
 
-import org.smtpdetect.job.EvaluatedEvent;
+import org.smtpdetect.rule.EvaluatedEvent;
 
 /** What a test keeps of a record a source recycles: a copy taken before the next record. */
 public final class SourceRecords {

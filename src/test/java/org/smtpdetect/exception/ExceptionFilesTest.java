@@ -226,10 +226,10 @@ class ExceptionFilesTest {
                 .hasMessageContaining("holds 65537 values; Kibana inlines at most 65536");
     }
 
-    /** The example in examples/exceptions (the README runs it on the bundled sample) loads and does what it says. */
+    /** The example in src/main/resources/samples/exceptions (the README runs it on the bundled sample) loads and does what it says. */
     @Test
     void theRepositorysExampleLoads() {
-        Path root = Path.of(System.getProperty("basedir", "")).toAbsolutePath().resolve("examples/exceptions");
+        Path root = Path.of(System.getProperty("basedir", "")).toAbsolutePath().resolve("src/main/resources/samples/exceptions");
         Exceptions.Compiled c = compile(ExceptionSources.read(List.of(root.resolve("mail-relays.ndjson")), root.resolve("value-lists")));
         assertThat(c.set.summary()).isEqualTo("1 list, 2 items, 1 value list");
         assertThat(c.set.warnings()).isEmpty();

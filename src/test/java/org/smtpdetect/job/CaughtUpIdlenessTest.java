@@ -1,5 +1,6 @@
 package org.smtpdetect.job;
 
+import org.smtpdetect.rule.EvaluatedEvent;
 import org.apache.flink.api.common.eventtime.BoundedOutOfOrdernessWatermarks;
 import org.apache.flink.api.common.eventtime.Watermark;
 import org.apache.flink.api.common.eventtime.WatermarkOutput;

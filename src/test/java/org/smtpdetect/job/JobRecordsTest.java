@@ -1,5 +1,6 @@
 package org.smtpdetect.job;
 
+import org.smtpdetect.rule.EvaluatedEvent;
 import org.apache.flink.types.PojoTestUtils;
 import org.junit.jupiter.api.Test;
 import org.smtpdetect.connectors.SinkDocument;

@@ -9,8 +9,8 @@ import org.apache.flink.connector.file.src.util.MutableRecordAndPosition;
 import org.apache.flink.connector.file.src.util.RecordAndPosition;
 import org.apache.flink.core.fs.FSDataInputStream;
 import org.smtpdetect.event.NdjsonLines;
-import org.smtpdetect.job.EvaluatedEvent;
-import org.smtpdetect.job.EventEvaluator;
+import org.smtpdetect.rule.EvaluatedEvent;
+import org.smtpdetect.rule.EventEvaluator;
 import org.smtpdetect.rule.Rule;
 
 import java.io.IOException;

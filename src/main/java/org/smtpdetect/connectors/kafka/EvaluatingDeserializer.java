@@ -5,8 +5,8 @@ import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.connector.kafka.source.reader.deserializer.KafkaRecordDeserializationSchema;
 import org.apache.flink.util.Collector;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.smtpdetect.job.EvaluatedEvent;
-import org.smtpdetect.job.EventEvaluator;
+import org.smtpdetect.rule.EvaluatedEvent;
+import org.smtpdetect.rule.EventEvaluator;
 import org.smtpdetect.rule.Rule;
 
 import java.util.List;

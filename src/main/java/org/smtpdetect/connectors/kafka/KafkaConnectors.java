@@ -9,7 +9,7 @@ import org.apache.flink.connector.kafka.source.enumerator.initializer.OffsetsIni
 import org.apache.kafka.clients.consumer.OffsetResetStrategy;
 import org.smtpdetect.config.JobOptions;
 import org.smtpdetect.connectors.SinkDocument;
-import org.smtpdetect.job.EvaluatedEvent;
+import org.smtpdetect.rule.EvaluatedEvent;
 import org.smtpdetect.rule.Rule;
 
 import java.nio.charset.StandardCharsets;

@@ -9,7 +9,7 @@ import org.apache.flink.core.fs.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.smtpdetect.connectors.SourceRecords;
-import org.smtpdetect.job.EvaluatedEvent;
+import org.smtpdetect.rule.EvaluatedEvent;
 import org.smtpdetect.rule.RuleLoader;
 
 import java.io.IOException;

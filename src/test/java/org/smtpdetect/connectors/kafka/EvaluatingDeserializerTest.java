@@ -4,7 +4,7 @@ import org.apache.flink.util.Collector;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.junit.jupiter.api.Test;
 import org.smtpdetect.connectors.SourceRecords;
-import org.smtpdetect.job.EvaluatedEvent;
+import org.smtpdetect.rule.EvaluatedEvent;
 import org.smtpdetect.rule.RuleLoader;
 
 import java.nio.charset.StandardCharsets;

@@ -1,4 +1,4 @@
-package org.smtpdetect.job;
+package org.smtpdetect.rule;
 
 /**
  * One input record after parsing and rule evaluation in the source. Non-matching events carry no payload

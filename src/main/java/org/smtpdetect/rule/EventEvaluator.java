@@ -1,8 +1,6 @@
-package org.smtpdetect.job;
+package org.smtpdetect.rule;
 
 import org.smtpdetect.event.ParsedEvent;
-import org.smtpdetect.rule.Detector;
-import org.smtpdetect.rule.Rule;
 
 import java.util.List;
 
