@@ -76,7 +76,7 @@ public final class JobOptions implements Serializable {
             new Option("es.dead-letter-index", "", Kind.TEXT, "Index for dead letters instead of the Kafka topic."),
             new Option("es.kibana-alias", "auto", Kind.AUTO_OR_FALSE, "`auto`: at start-up, add the alert index to Kibana's `.alerts-security.alerts-<space-id>` alias (as a non-write index) when Kibana has created it, so alerts show in Kibana's Alerts page. `false`: never touch it."),
             new Option("es.bulk.max-actions", "500", Kind.POSITIVE_INT, "Documents per bulk request."),
-            new Option("es.bulk.flush-interval", "1s", Kind.DURATION, "Longest a document waits in a partial bulk request (a lone alert is not held back)."),
+            new Option("es.bulk.flush-interval", "200ms", Kind.DURATION, "Longest a document waits in a partial bulk request (a lone alert is not held back)."),
             new Option("es.bulk.max-retries", "", Kind.POSITIVE_INT, "Retries of a document Elasticsearch could not take (unreachable, 429, 5xx) before the job fails and restarts from its last checkpoint. Empty: retry until it is written."),
             new Option("es.bulk.backoff-delay", "200ms", Kind.DURATION, "First retry delay; doubles each retry up to es.bulk.max-backoff."),
             new Option("es.bulk.max-backoff", "30s", Kind.DURATION, "Longest wait between two retries of a document. Unreachable nodes are also asked every second whether they answer again, and the first answer re-sends every waiting document."));

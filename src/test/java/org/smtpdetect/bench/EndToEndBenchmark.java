@@ -71,7 +71,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * {@code --events N} (default 2,000,000; 0 skips the throughput phase), {@code --parallelism P} (default 2), {@code --trickle-seconds S}
  * (early-alert phase, default 30; 0 skips it), {@code --default-minutes M} (default 5; 0 skips the default-mode
  * phase, which takes about M + 9 minutes), and any job option as {@code --job.<name> value} (for example
- * {@code --job.es.bulk.flush-interval 200ms}).
+ * {@code --job.es.bulk.flush-interval 1s}).
  */
 public final class EndToEndBenchmark {
     private static final ObjectMapper JSON = new ObjectMapper();

@@ -80,6 +80,9 @@ public final class ElasticsearchTemplates {
                 if (ensureTemplate(client, t.getKey(), t.getValue(), t.getKey().equals(cfg.alertsIndex))) written.add(t.getKey());
             }
             updateExistingIndices(client, cfg.alertsIndex);
+            // Created now rather than by the first bulk, which would wait a second or two for it.
+            createIndexIfPermitted(client, cfg.alertsIndex);
+            createIndexIfPermitted(client, cfg.executionsIndex);
             return written;
         } catch (IOException e) {
             throw ElasticsearchClients.explain(e, cfg);
@@ -200,6 +203,26 @@ public final class ElasticsearchTemplates {
         }
         JsonNode templates = JSON.readTree(EntityUtils.toString(r.getEntity())).path("index_templates");
         return templates.size() == 0 ? null : templates.get(0).path("index_template").path("version").asInt(0);
+    }
+
+    /** Creates {@code index} unless it exists (its template gives it its mappings). */
+    static void createIndex(RestClient client, String index) throws IOException {
+        try {
+            client.performRequest(new Request("PUT", "/" + index));
+        } catch (ResponseException e) {
+            String body = e.getResponse().getEntity() == null ? "" : EntityUtils.toString(e.getResponse().getEntity());
+            if (e.getResponse().getStatusLine().getStatusCode() != 400 || !body.contains("resource_already_exists_exception")) throw e;
+        }
+    }
+
+    /** {@link #createIndex}, leaving it to the first write when the credentials may write but not create indices. */
+    private static void createIndexIfPermitted(RestClient client, String index) throws IOException {
+        try {
+            createIndex(client, index);
+        } catch (ResponseException e) {
+            if (e.getResponse().getStatusLine().getStatusCode() != 403) throw e;
+            LOG.debug("may not create index {} ahead of the first write: {}", index, reason(e));
+        }
     }
 
     /**

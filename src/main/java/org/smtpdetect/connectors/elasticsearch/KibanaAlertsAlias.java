@@ -51,7 +51,7 @@ public final class KibanaAlertsAlias {
                         + " only, and a later start adds it to the alias", alias, spaceId, cfg.alertsIndex);
                 return Outcome.NO_KIBANA_ALIAS;
             }
-            createIndex(client, cfg.alertsIndex);
+            ElasticsearchTemplates.createIndex(client, cfg.alertsIndex);
             JsonNode ours = members.path(cfg.alertsIndex).path("aliases").path(alias);
             if (!ours.isMissingNode() && !ours.path("is_write_index").asBoolean(false)) {
                 LOG.info("Alerts in {} show in Kibana's Alerts page of space {} (already in its alias {})", cfg.alertsIndex, spaceId, alias);
@@ -73,16 +73,6 @@ public final class KibanaAlertsAlias {
             LOG.warn("Alerts in {} will not show in Kibana: the job may not add it to Kibana's alias {} (HTTP 403); grant the"
                     + " 'manage' index privilege on {} and {}, or set --es.kibana-alias false", cfg.alertsIndex, alias, cfg.alertsIndex, alias);
             return Outcome.NOT_PERMITTED;
-        }
-    }
-
-    /** Creates {@code index} unless it exists (its template gives it its mappings). */
-    private static void createIndex(RestClient client, String index) throws IOException {
-        try {
-            client.performRequest(new Request("PUT", "/" + index));
-        } catch (ResponseException e) {
-            String body = e.getResponse().getEntity() == null ? "" : EntityUtils.toString(e.getResponse().getEntity());
-            if (status(e) != 400 || !body.contains("resource_already_exists_exception")) throw e;
         }
     }
 

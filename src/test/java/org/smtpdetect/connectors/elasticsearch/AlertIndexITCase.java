@@ -49,7 +49,7 @@ class AlertIndexITCase {
                 .path("text").path("type").asText()).isEqualTo("text");
         assertThat(props.path("host").path("properties").path("cpu").path("properties").path("usage").path("type").asText()).isEqualTo("float");
         assertThat(props.path("url").path("properties").path("original").path("type").asText()).isEqualTo("keyword");
-        rest.put("/" + cfg.alertsIndex, null).ok();
+        // The index itself is created at start-up, from the template.
         assertThat(rest.fieldType(cfg.alertsIndex, "kibana.alert.rule.parameters")).isEqualTo("flattened");
         assertThat(rest.fieldType(cfg.alertsIndex, "kibana.alert.rule.threat.tactic.id")).isEqualTo("keyword");
         assertThat(rest.fieldType(cfg.alertsIndex, "kibana.alert.original_event.created")).isEqualTo("date");

@@ -49,10 +49,13 @@ class ElasticsearchSinkITCase {
         ElasticsearchSinkConfig cfg = config(es);
         assertThat(ElasticsearchTemplates.ensureTemplates(cfg)).containsExactly(cfg.alertsIndex, cfg.executionsIndex, cfg.deadLettersIndex);
         assertThat(ElasticsearchTemplates.ensureTemplates(cfg)).as("already installed").isEmpty();
+        EsRest rest = es.rest();
+        // Created at start-up, so that the first alert does not wait for the index to be created.
+        assertThat(rest.count(cfg.alertsIndex)).as("the alert index exists, empty").isZero();
+        assertThat(rest.count(cfg.executionsIndex)).as("the status index exists, empty").isZero();
         List<SinkDocument> alerts = IntStream.range(0, 200).mapToObj(i -> alert("alert-" + i, "10.0.0." + (i % 250))).toList();
 
         JobExecutionResult first = run(alerts, cfg, cfg.alertsIndex, WriteMode.CREATE);
-        EsRest rest = es.rest();
         assertThat(rest.count(cfg.alertsIndex)).isEqualTo(200);
         assertThat(counter(first.getJobID(), "sinkDuplicates")).isZero();
         // An analyst acknowledges an alert; a replay must not reset it.
