@@ -53,7 +53,8 @@ import java.util.concurrent.atomic.AtomicLong;
  *       topic first; the job then reads them from the earliest offset in default mode. Sustained events/s is N
  *       over the time from the first record read to the last, read from the job's own {@code eventsRead}
  *       counters ({@link EventsReadReporter}) every 10 ms. The baseline, in the same run: a bare Kafka consumer
- *       draining the same topic (byte arrays, no Flink, no parsing), what the broker delivers on these cores.</li>
+ *       draining the same topic (byte arrays, no Flink, no parsing), what the broker delivers on these cores. A
+ *       warm-up phase of the same kind on its own topic runs first and is reported apart.</li>
  *   <li><b>Alert latency, early alerts</b>: with the job running, a steady stream of realistic events with a
  *       trickle of matches (10 a second) is produced for a while. Each match's latency runs from its Kafka
  *       append time (the topic uses {@code LogAppendTime}, so it is the broker's clock) to the moment its alert
@@ -68,7 +69,8 @@ import java.util.concurrent.atomic.AtomicLong;
  *
  * <p>Run: {@code mvn -B -Pbench-e2e verify} (the pre-integration-test phase prepares the broker's class path
  * and the Elasticsearch distribution; tests are skipped). Options in {@code -Dbench.e2e.args}:
- * {@code --events N} (default 2,000,000; 0 skips the throughput phase), {@code --parallelism P} (default 2), {@code --trickle-seconds S}
+ * {@code --events N} (default 2,000,000; 0 skips the throughput phase), {@code --warmup-events N} (default 1,000,000,
+ * read the same way first and reported apart; 0 skips it), {@code --parallelism P} (default 2), {@code --trickle-seconds S}
  * (early-alert phase, default 30; 0 skips it), {@code --default-minutes M} (default 5; 0 skips the default-mode
  * phase, which takes about M + 9 minutes), and any job option as {@code --job.<name> value} (for example
  * {@code --job.es.bulk.flush-interval 1s}).
@@ -104,6 +106,7 @@ public final class EndToEndBenchmark {
 
     public static void main(String[] args) throws Exception {
         long events = 2_000_000;
+        long warmupEvents = 1_000_000;
         int parallelism = 2;
         int trickleSeconds = 30;
         int defaultMinutes = 5;
@@ -111,12 +114,13 @@ public final class EndToEndBenchmark {
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--events": events = Long.parseLong(args[++i].replace("_", "")); break;
+                case "--warmup-events": warmupEvents = Long.parseLong(args[++i].replace("_", "")); break;
                 case "--parallelism": parallelism = Integer.parseInt(args[++i]); break;
                 case "--trickle-seconds": trickleSeconds = Integer.parseInt(args[++i]); break;
                 case "--default-minutes": defaultMinutes = Integer.parseInt(args[++i]); break;
                 default:
                     if (!args[i].startsWith("--job.")) {
-                        throw new IllegalArgumentException("unknown option " + args[i] + " (--events N, --parallelism P, "
+                        throw new IllegalArgumentException("unknown option " + args[i] + " (--events N, --warmup-events N, --parallelism P, "
                                 + "--trickle-seconds S, --default-minutes M, --job.<option> value)");
                     }
                     jobArgs.add("--" + args[i].substring("--job.".length()));
@@ -129,7 +133,8 @@ public final class EndToEndBenchmark {
         System.out.printf("services: Kafka %s and %s up in %.0f s%n", kafka.bootstrapServers(), es, (System.nanoTime() - t0) / 1e9);
         EndToEndBenchmark bench = new EndToEndBenchmark(kafka, es, parallelism, jobArgs);
         List<String> summary = new ArrayList<>();
-        if (events > 0) summary.add(bench.throughput(events));
+        if (events > 0 && warmupEvents > 0) summary.add(bench.throughput(warmupEvents, "warm-up"));
+        if (events > 0) summary.add(bench.throughput(events, "throughput"));
         if (trickleSeconds > 0) summary.add(bench.latency(true, trickleSeconds, 10, 60));
         if (defaultMinutes > 0) summary.add(bench.latency(false, defaultMinutes * 60, 0.25, 1));
         System.out.printf("%nend to end (parallelism %d, %d cores, Kafka, Elasticsearch %s and the job on the same machine):%n  %s%n",
@@ -137,8 +142,13 @@ public final class EndToEndBenchmark {
         System.exit(0); // Flink and the Kafka clients leave non-daemon threads behind
     }
 
-    /** Loads {@code n} events, then reads them with the job; returns the summary line. */
-    private String throughput(long n) throws Exception {
+    /**
+     * Loads {@code n} events, then reads them with the job; returns the summary line. The warm-up phase is the same
+     * on its own topic, run first so that the measured phase meets JIT-compiled code in the job's JVM and in the
+     * node (a fresh node indexes its first alerts several times slower than a running one), as production does.
+     */
+    private String throughput(long n, String phase) throws Exception {
+        boolean warmup = phase.equals("warm-up");
         String run = "e2e-" + UUID.randomUUID().toString().substring(0, 8);
         String topic = run + "-events";
         createTopic(topic);
@@ -154,8 +164,9 @@ public final class EndToEndBenchmark {
             producer.flush();
         }
         double loadSeconds = (System.nanoTime() - t0) / 1e9;
-        System.out.printf("throughput: loaded %,d events (%,d matching) into %s in %.1f s (%,.0f events/s)%n", n, expectedAlerts,
+        System.out.printf("%s: loaded %,d events (%,d matching) into %s in %.1f s (%,.0f events/s)%n", phase, n, expectedAlerts,
                 topic, loadSeconds, n / loadSeconds);
+        awaitNoEventsRead();
 
         JobClient job = start(run, topic, false);
         long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(10);
@@ -173,13 +184,25 @@ public final class EndToEndBenchmark {
         Thread.sleep(5_000);
         long alerts = count(run + "-alerts");
         job.cancel().get(1, TimeUnit.MINUTES);
-        System.out.printf("throughput: %,d events read in %.2f s from the first to the last: %,.0f events/s; %,d alerts in Elasticsearch "
-                + "(executions still open at the end of the input have not fired)%n", n, seconds, rate, alerts);
+        System.out.printf("%s: %,d events read in %.2f s from the first to the last: %,.0f events/s; %,d alerts in Elasticsearch "
+                + "(executions still open at the end of the input have not fired)%n", phase, n, seconds, rate, alerts);
+        if (warmup) {
+            return String.format("warm-up (fresh JVMs and node): %,.0f events/s (%,d realistic events)", rate, n);
+        }
         double bare = drain(topic, n);
         System.out.printf("throughput: baseline in the same run, a bare Kafka consumer draining the same topic (no Flink, no parsing): "
                 + "%,.0f events/s%n", bare);
         return String.format("throughput: %,.0f events/s sustained (%,d realistic events, 3 partitions); a bare consumer drains the "
                 + "topic at %,.0f events/s (%.0f%%)", rate, n, bare, 100 * rate / bare);
+    }
+
+    /** Waits until the metrics of a cancelled job are gone, so that the next job's count starts from zero. */
+    private static void awaitNoEventsRead() throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (EventsReadReporter.eventsRead() > 0) {
+            if (System.nanoTime() > deadline) throw new IllegalStateException("the previous job's eventsRead counters are still registered");
+            Thread.sleep(50);
+        }
     }
 
     /** Events per second at which one plain consumer (byte arrays, no processing) reads the topic from the start. */
