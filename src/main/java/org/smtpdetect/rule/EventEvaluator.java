@@ -18,26 +18,11 @@ public final class EventEvaluator {
         this.timestampField = timestampField;
     }
 
-    public EvaluatedEvent evaluate(byte[] data, String origin, String position) {
-        return data == null ? evaluate(null, 0, 0, origin, position) : evaluate(data, 0, data.length, origin, position);
-    }
-
-    /** Evaluates {@code data[offset, offset+length)}; the bytes are copied only for matches and dead letters. */
-    public EvaluatedEvent evaluate(byte[] data, int offset, int length, String origin, String position) {
-        EvaluatedEvent out = evaluate(data, offset, length, origin);
-        out.position = position;
-        return out;
-    }
-
     /**
-     * As {@link #evaluate(byte[], int, int, String, String)}, leaving the position to the caller: it is needed
-     * only when {@link EvaluatedEvent#needsPosition()}, so sources format it for those records only.
+     * Evaluates {@code data[offset, offset+length)} into {@code out}, setting every field; the position is cleared:
+     * sources format it only when {@link EvaluatedEvent#needsPosition()}. The bytes are copied only for matches and
+     * dead letters. Sources recycle {@code out}.
      */
-    public EvaluatedEvent evaluate(byte[] data, int offset, int length, String origin) {
-        return evaluate(data, offset, length, origin, new EvaluatedEvent());
-    }
-
-    /** As {@link #evaluate(byte[], int, int, String)}, into {@code out} (every field is set): for sources that recycle records. */
     public EvaluatedEvent evaluate(byte[] data, int offset, int length, String origin, EvaluatedEvent out) {
         out.origin = origin;
         out.position = null;
