@@ -26,7 +26,6 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
@@ -180,7 +179,7 @@ class ExceptionsDifferentialITCase {
                 events.put(file + "-" + (i + 1), withoutAnnotations(lines.get(i)));
             }
         }
-        Set<String> indexed = bulk(rest, index, events);
+        Set<String> indexed = rest.bulkIndex(index, events, new LinkedHashMap<>());
 
         List<Item> items = items();
         Detector detector = null;
@@ -277,23 +276,6 @@ class ExceptionsDifferentialITCase {
         rest.delete("/" + index);
     }
 
-    /** Indexes the events; returns the ids the node accepted. */
-    private static Set<String> bulk(EsRest rest, String index, Map<String, String> events) throws IOException {
-        Set<String> accepted = new LinkedHashSet<>();
-        List<String> ids = new ArrayList<>(events.keySet());
-        for (int from = 0; from < ids.size(); from += 1000) {
-            StringBuilder body = new StringBuilder();
-            for (String id : ids.subList(from, Math.min(ids.size(), from + 1000))) {
-                body.append("{\"index\":{\"_id\":\"").append(id).append("\"}}\n").append(events.get(id)).append('\n');
-            }
-            JsonNode r = rest.post("/" + index + "/_bulk?refresh=true", body.toString()).ok().json();
-            for (JsonNode i : r.get("items")) {
-                JsonNode result = i.get("index");
-                if (result.get("status").asInt() / 100 == 2) accepted.add(result.get("_id").asText());
-            }
-        }
-        return accepted;
-    }
 
     private static Set<String> ids(EsRest rest, String index, String query) {
         Set<String> out = new HashSet<>();

@@ -107,7 +107,7 @@ class PrebuiltRulesDifferentialITCase {
             for (String e : generator.events(compared.get(i).query(), POSITIVES, MISSES)) events.put("r" + i + "-" + n++, e);
         }
         Map<String, String> rejections = new LinkedHashMap<>();
-        Set<String> indexed = bulk(rest, index, events, rejections);
+        Set<String> indexed = rest.bulkIndex(index, events, rejections);
 
         Detector detector = Detector.of(compared, Map.of());
         List<String> mismatches = new ArrayList<>();
@@ -208,23 +208,6 @@ class PrebuiltRulesDifferentialITCase {
         return existing.equals(leaf);
     }
 
-    private static Set<String> bulk(EsRest rest, String index, Map<String, String> events, Map<String, String> rejections) throws Exception {
-        Set<String> accepted = new LinkedHashSet<>();
-        List<String> ids = new ArrayList<>(events.keySet());
-        for (int from = 0; from < ids.size(); from += 1000) {
-            StringBuilder body = new StringBuilder();
-            for (String id : ids.subList(from, Math.min(ids.size(), from + 1000))) {
-                body.append("{\"index\":{\"_id\":\"").append(id).append("\"}}\n").append(events.get(id)).append('\n');
-            }
-            JsonNode r = rest.post("/" + index + "/_bulk?refresh=true", body.toString()).ok().json();
-            for (JsonNode i : r.get("items")) {
-                JsonNode result = i.get("index");
-                if (result.get("status").asInt() / 100 == 2) accepted.add(result.get("_id").asText());
-                else rejections.put(result.get("_id").asText(), result.path("error").path("reason").asText());
-            }
-        }
-        return accepted;
-    }
 
     private static Set<String> ids(EsRest rest, String index, String query) {
         Set<String> out = new HashSet<>();

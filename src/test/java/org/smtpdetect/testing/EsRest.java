@@ -9,6 +9,11 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
 import javax.net.ssl.SSLContext;
 
 /** A minimal Elasticsearch REST client for tests: plain JSON over {@link HttpClient}, optionally over TLS with authentication. */
@@ -101,6 +106,28 @@ public final class EsRest {
             if (f.size() > 0) return f.elements().next().path("type").asText(null);
         }
         return null;
+    }
+
+    /**
+     * Indexes {@code events} (id to JSON source) into {@code index} in bulks of 1,000, refreshing; returns the ids the
+     * node accepted and puts the reason for each one it rejected into {@code rejections}.
+     */
+    public Set<String> bulkIndex(String index, Map<String, String> events, Map<String, String> rejections) {
+        Set<String> accepted = new LinkedHashSet<>();
+        List<String> ids = new ArrayList<>(events.keySet());
+        for (int from = 0; from < ids.size(); from += 1000) {
+            StringBuilder body = new StringBuilder();
+            for (String id : ids.subList(from, Math.min(ids.size(), from + 1000))) {
+                body.append("{\"index\":{\"_id\":\"").append(id).append("\"}}\n").append(events.get(id)).append('\n');
+            }
+            JsonNode r = post("/" + index + "/_bulk?refresh=true", body.toString()).ok().json();
+            for (JsonNode i : r.get("items")) {
+                JsonNode result = i.get("index");
+                if (result.get("status").asInt() / 100 == 2) accepted.add(result.get("_id").asText());
+                else rejections.put(result.get("_id").asText(), result.path("error").path("reason").asText());
+            }
+        }
+        return accepted;
     }
 
     private Response send(String method, String path, String body) {
